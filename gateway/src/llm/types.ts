@@ -1,0 +1,58 @@
+// What the conversation layer needs from a language model, whatever the vendor.
+
+export interface ChatMessage {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+export interface CompletionRequest {
+  model: string;
+  system?: string;
+  messages: ChatMessage[];
+  maxTokens: number;
+  /** Aborts the HTTP stream (used by `!stop` and shutdown). */
+  signal?: AbortSignal;
+}
+
+export type ProviderName = 'anthropic' | 'openai' | 'demo';
+
+export interface LlmProvider {
+  readonly name: ProviderName;
+  readonly defaultModel: string;
+  /**
+   * Streams the reply as text deltas. Throws `LlmError` on failure. Retries of 429/529/5xx
+   * (honouring retry-after) happen inside, but only before the first delta was yielded:
+   * a stream cut after text was seen throws `LlmError` of kind `stream_cut`.
+   */
+  stream(request: CompletionRequest): AsyncIterable<string>;
+}
+
+export type LlmErrorKind =
+  | 'rate_limited' // 429
+  | 'overloaded' // 529 (Anthropic) / 503
+  | 'server' // other 5xx
+  | 'auth' // 401/403
+  | 'bad_request' // other 4xx
+  | 'network' // connection refused, DNS, timeout
+  | 'stream_cut' // the stream ended early or broke after text had arrived
+  | 'aborted'; // cancelled through the signal
+
+export class LlmError extends Error {
+  constructor(
+    readonly kind: LlmErrorKind,
+    message: string,
+    readonly details: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
+    super(message);
+    this.name = 'LlmError';
+  }
+
+  get retryable(): boolean {
+    return (
+      this.kind === 'rate_limited' ||
+      this.kind === 'overloaded' ||
+      this.kind === 'server' ||
+      this.kind === 'network'
+    );
+  }
+}
