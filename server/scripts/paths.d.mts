@@ -1,0 +1,2 @@
+export const serverDir: string;
+export const homeserverTemplatePath: string;
