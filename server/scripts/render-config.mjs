@@ -27,7 +27,10 @@ export function renderTemplate(template, env, source = 'template') {
   const rendered = fill(template, 0);
   if (missing.size > 0) {
     const names = [...missing].sort();
-    throw new RenderError(`${source}: no value for ${names.join(', ')} (set it in the environment or .env)`, names);
+    throw new RenderError(
+      `${source}: no value for ${names.join(', ')} (set it in the environment or .env)`,
+      names,
+    );
   }
   const left = rendered.match(/\$\{[^}]*\}/);
   if (left) throw new RenderError(`${source}: unfilled placeholder ${left[0]}`);
@@ -40,7 +43,8 @@ export function templateVariables(template) {
   for (const match of template.matchAll(PLACEHOLDER)) {
     const [, name, fallback] = match;
     found.set(name, found.get(name) === false ? false : fallback !== undefined);
-    if (fallback) for (const [inner, has] of templateVariables(fallback)) if (!found.has(inner)) found.set(inner, has);
+    if (fallback)
+      for (const [inner, has] of templateVariables(fallback)) if (!found.has(inner)) found.set(inner, has);
   }
   return found;
 }

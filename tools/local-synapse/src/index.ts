@@ -1,0 +1,7 @@
+export { type RegisteredUser, registerWithSharedSecret } from './admin/register.ts';
+export { DatabaseUrlError, dropDatabase, ensureDatabase, parseDatabaseUrl } from './config/database.ts';
+export { renderLocalConfig } from './config/render.ts';
+export { cacheDir, dataDir, repoRoot } from './paths.ts';
+export { ensureProvisioned, inspectCache, ProvisionError, SYNAPSE_SERIES } from './provision/rootfs.ts';
+export { freePort, isPortFree } from './runtime/ports.ts';
+export { LocalSynapse, SynapseStartError } from './runtime/synapse.ts';
