@@ -1,0 +1,98 @@
+// Anthropic Messages API, streamed through the official SDK.
+import Anthropic, { APIConnectionError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import { abortedError, fromSdkApiError, networkError, streamCutError } from './errors.ts';
+import { type RetryPolicy, resolveRetryPolicy, streamWithRetries } from './retry.ts';
+import type { CompletionRequest, LlmError, LlmProvider } from './types.ts';
+
+export const ANTHROPIC_DEFAULT_MODEL = 'claude-sonnet-4-5';
+export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
+
+export interface AnthropicProviderOptions {
+  apiKey: string;
+  /** The SDK's `baseURL` (a proxy, a gateway, a test fake). */
+  baseUrl?: string;
+  model?: string;
+  /** Per-HTTP-request timeout of the SDK. */
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+}
+
+export class AnthropicProvider implements LlmProvider {
+  readonly name = 'anthropic' as const;
+  readonly defaultModel: string;
+  private readonly client: Anthropic;
+  private readonly retry: RetryPolicy;
+
+  constructor(options: AnthropicProviderOptions) {
+    if (!options.apiKey) throw new TypeError('anthropic provider: apiKey is required (ANTHROPIC_API_KEY)');
+    this.defaultModel = options.model || ANTHROPIC_DEFAULT_MODEL;
+    this.retry = resolveRetryPolicy(options.retry);
+    this.client = new Anthropic({
+      apiKey: options.apiKey,
+      baseURL: options.baseUrl || ANTHROPIC_DEFAULT_BASE_URL,
+      // One retry policy (ours) governs: the SDK's own retries would multiply with it.
+      maxRetries: 0,
+      ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+    });
+  }
+
+  stream(request: CompletionRequest): AsyncIterable<string> {
+    return streamWithRetries(() => this.attempt(request), this.retry, request.signal);
+  }
+
+  private async *attempt(request: CompletionRequest): AsyncGenerator<string, void, undefined> {
+    const { signal } = request;
+    let events: AsyncIterable<Anthropic.RawMessageStreamEvent>;
+    try {
+      events = await this.client.messages.create(
+        {
+          model: request.model || this.defaultModel,
+          max_tokens: request.maxTokens,
+          messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+          ...(request.system ? { system: request.system } : {}),
+          stream: true,
+        },
+        { signal: signal ?? null },
+      );
+    } catch (err) {
+      throw mapError(err, signal);
+    }
+
+    let sawText = false;
+    let stopped = false;
+    try {
+      for await (const event of events) {
+        if (event.type === 'content_block_delta') {
+          if (event.delta.type === 'text_delta' && event.delta.text) {
+            sawText = true;
+            yield event.delta.text;
+          }
+        } else if (event.type === 'message_stop') {
+          stopped = true;
+        }
+      }
+    } catch (err) {
+      if (signal?.aborted) throw abortedError(signal.reason);
+      if (sawText) throw streamCutError('anthropic', describe(err), err);
+      throw mapError(err, signal);
+    }
+    // The SDK ends iteration quietly when the request was aborted.
+    if (signal?.aborted) throw abortedError(signal.reason);
+    if (!stopped) {
+      if (sawText) throw streamCutError('anthropic', 'no message_stop event');
+      // Nothing was shown yet, so this is safe to retry like a dropped connection.
+      throw networkError('anthropic', new Error('the stream ended before message_stop'));
+    }
+  }
+}
+
+function mapError(err: unknown, signal: AbortSignal | undefined): LlmError {
+  if (signal?.aborted || err instanceof APIUserAbortError) return abortedError(err);
+  if (err instanceof APIConnectionError) return networkError('anthropic', err);
+  if (err instanceof APIError) return fromSdkApiError('anthropic', err);
+  return networkError('anthropic', err);
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

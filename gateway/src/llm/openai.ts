@@ -1,0 +1,110 @@
+// OpenAI-compatible chat completions (OpenAI, Ollama, vLLM, an OpenClaw gateway), streamed through
+// the official SDK.
+import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import { abortedError, fromSdkApiError, networkError, streamCutError } from './errors.ts';
+import { type RetryPolicy, resolveRetryPolicy, streamWithRetries } from './retry.ts';
+import type { CompletionRequest, LlmError, LlmProvider } from './types.ts';
+
+export const OPENAI_DEFAULT_MODEL = 'gpt-4.1-mini';
+export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+export interface OpenAiProviderOptions {
+  /** Optional: local servers (Ollama, vLLM) accept any key. */
+  apiKey?: string;
+  /** Including the `/v1` path, e.g. `http://127.0.0.1:11434/v1`. */
+  baseUrl?: string;
+  model?: string;
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /**
+   * OpenAI's own API wants `max_completion_tokens` (its reasoning models reject `max_tokens`);
+   * most compatible servers only know `max_tokens`. Default: chosen from the base URL.
+   */
+  maxTokensField?: 'max_tokens' | 'max_completion_tokens';
+}
+
+export class OpenAiProvider implements LlmProvider {
+  readonly name = 'openai' as const;
+  readonly defaultModel: string;
+  private readonly client: OpenAI;
+  private readonly retry: RetryPolicy;
+  private readonly maxTokensField: 'max_tokens' | 'max_completion_tokens';
+
+  constructor(options: OpenAiProviderOptions = {}) {
+    const baseURL = options.baseUrl || OPENAI_DEFAULT_BASE_URL;
+    this.defaultModel = options.model || OPENAI_DEFAULT_MODEL;
+    this.retry = resolveRetryPolicy(options.retry);
+    this.maxTokensField =
+      options.maxTokensField ??
+      (new URL(baseURL).hostname === 'api.openai.com' ? 'max_completion_tokens' : 'max_tokens');
+    this.client = new OpenAI({
+      // The SDK refuses to start without a key; compatible local servers ignore it.
+      apiKey: options.apiKey || 'no-key',
+      baseURL,
+      maxRetries: 0,
+      ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+    });
+  }
+
+  stream(request: CompletionRequest): AsyncIterable<string> {
+    return streamWithRetries(() => this.attempt(request), this.retry, request.signal);
+  }
+
+  private async *attempt(request: CompletionRequest): AsyncGenerator<string, void, undefined> {
+    const { signal } = request;
+    const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [];
+    if (request.system) messages.push({ role: 'system', content: request.system });
+    for (const m of request.messages) messages.push({ role: m.role, content: m.content });
+
+    let chunks: AsyncIterable<OpenAI.Chat.ChatCompletionChunk>;
+    try {
+      chunks = await this.client.chat.completions.create(
+        {
+          model: request.model || this.defaultModel,
+          messages,
+          stream: true,
+          [this.maxTokensField]: request.maxTokens,
+        },
+        { signal: signal ?? null },
+      );
+    } catch (err) {
+      throw mapError(err, signal);
+    }
+
+    let sawText = false;
+    let finished = false;
+    try {
+      for await (const chunk of chunks) {
+        const choice = chunk.choices?.[0];
+        if (!choice) continue; // e.g. the trailing usage chunk
+        const text = choice.delta?.content;
+        if (text) {
+          sawText = true;
+          yield text;
+        }
+        if (choice.finish_reason) finished = true;
+      }
+    } catch (err) {
+      if (signal?.aborted) throw abortedError(signal.reason);
+      if (sawText) throw streamCutError('openai', describe(err), err);
+      throw mapError(err, signal);
+    }
+    if (signal?.aborted) throw abortedError(signal.reason);
+    // The SDK swallows `data: [DONE]`; every compatible server sends a finish_reason before it.
+    if (!finished) {
+      if (sawText) throw streamCutError('openai', 'no finish_reason');
+      throw networkError('openai', new Error('the stream ended before finish_reason'));
+    }
+  }
+}
+
+function mapError(err: unknown, signal: AbortSignal | undefined): LlmError {
+  if (signal?.aborted || err instanceof APIUserAbortError) return abortedError(err);
+  if (err instanceof APIConnectionError) return networkError('openai', err);
+  if (err instanceof APIError) return fromSdkApiError('openai', err);
+  return networkError('openai', err);
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,90 @@
+// One retry policy for every provider: exponential back-off with jitter, honouring the server's
+// retry-after (capped). Retries only happen before the first delta was handed to the caller:
+// once text was shown, replaying the request would duplicate it.
+import { abortedError } from './errors.ts';
+import { LlmError } from './types.ts';
+
+export interface RetryPolicy {
+  /** Total attempts, the first included (1 = no retry). */
+  maxAttempts: number;
+  /** Back-off before the 2nd attempt; doubles each time. */
+  baseDelayMs: number;
+  /** Ceiling of the exponential back-off. */
+  maxDelayMs: number;
+  /** Ceiling on a server-requested retry-after wait. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 4,
+  baseDelayMs: 500,
+  maxDelayMs: 8_000,
+  maxRetryAfterMs: 30_000,
+};
+
+export function resolveRetryPolicy(partial: Partial<RetryPolicy> | undefined): RetryPolicy {
+  const policy = { ...DEFAULT_RETRY_POLICY, ...stripUndefined(partial ?? {}) };
+  for (const [key, value] of Object.entries(policy)) {
+    if (!Number.isFinite(value) || value < 0) {
+      throw new TypeError(`retry policy: ${key} must be a non-negative number, got ${String(value)}`);
+    }
+  }
+  if (policy.maxAttempts < 1 || !Number.isInteger(policy.maxAttempts)) {
+    throw new TypeError(`retry policy: maxAttempts must be an integer >= 1, got ${policy.maxAttempts}`);
+  }
+  return policy;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Wait before attempt `failedAttempt + 1`. */
+export function retryDelayMs(failedAttempt: number, policy: RetryPolicy, retryAfterMs?: number): number {
+  if (retryAfterMs !== undefined) return Math.min(retryAfterMs, policy.maxRetryAfterMs);
+  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failedAttempt - 1));
+  // "Equal jitter": half fixed, half random, so that synchronized clients spread out.
+  return exponential / 2 + Math.random() * (exponential / 2);
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(abortedError(signal.reason));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortedError(signal?.reason));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Runs `attempt` (one HTTP request streaming text deltas, throwing `LlmError`) and retries
+ * retryable failures that happen before the first delta.
+ */
+export async function* streamWithRetries(
+  attempt: () => AsyncIterable<string>,
+  policy: RetryPolicy,
+  signal?: AbortSignal,
+): AsyncGenerator<string, void, undefined> {
+  for (let attemptNo = 1; ; attemptNo++) {
+    if (signal?.aborted) throw abortedError(signal.reason);
+    let yielded = false;
+    try {
+      for await (const delta of attempt()) {
+        yielded = true;
+        yield delta;
+      }
+      return;
+    } catch (err) {
+      const error = err instanceof LlmError ? err : new LlmError('server', String(err), { cause: err });
+      if (signal?.aborted) throw error.kind === 'aborted' ? error : abortedError(signal.reason);
+      if (yielded || !error.retryable || attemptNo >= policy.maxAttempts) throw error;
+      await sleep(retryDelayMs(attemptNo, policy, error.details.retryAfterMs), signal);
+    }
+  }
+}
