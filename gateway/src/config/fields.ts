@@ -1,0 +1,359 @@
+// Every setting of the gateway: its YAML key, its environment variable, what it accepts and its default.
+// One table, so that the loader, the error messages and the README stay in step.
+import { z } from 'zod';
+
+const emptyToUndefined = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const toNumber = (value: unknown) =>
+  typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value)) ? Number(value) : value;
+
+const toBoolean = (value: unknown) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  return value;
+};
+
+const toList = (value: unknown) =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean)
+    : value;
+
+export const positiveInt = z.preprocess(toNumber, z.number().int().positive());
+export const nonNegativeInt = z.preprocess(toNumber, z.number().int().min(0));
+export const positiveNumber = z.preprocess(toNumber, z.number().positive());
+export const port = z.preprocess(toNumber, z.number().int().min(0).max(65535));
+export const bool = z.preprocess(toBoolean, z.boolean());
+export const url = z.url({ protocol: /^https?$/ });
+export const text = z.string().min(1);
+export const stringList = z.preprocess(toList, z.array(z.string().min(1)));
+export const regex = z.string().refine((source) => {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+export interface Field {
+  /** Key in the YAML file (camelCase). */
+  key: string;
+  /** Environment variable. */
+  env: string;
+  schema: z.ZodType;
+  /** Said in the error when the value is rejected: "expected <expected>". */
+  expected: string;
+  default?: unknown;
+  /** Never shown in logs or errors. */
+  secret?: boolean;
+  doc: string;
+}
+
+function field(
+  key: string,
+  env: string,
+  schema: z.ZodType,
+  expected: string,
+  doc: string,
+  extra: Partial<Field> = {},
+): Field {
+  return { key, env, schema: z.preprocess(emptyToUndefined, schema.optional()), expected, doc, ...extra };
+}
+
+export const fields = [
+  field(
+    'mode',
+    'GATEWAY_MODE',
+    z.enum(['appservice', 'sync']),
+    'one of "appservice", "sync"',
+    'How the gateway meets the homeserver: as an application service (pushed transactions) or as an ordinary client with `/sync`.',
+    { default: 'appservice' },
+  ),
+  field(
+    'homeserverUrl',
+    'MATRIX_HOMESERVER_URL',
+    url,
+    'an http(s) URL',
+    'Client-Server API base URL of the homeserver.',
+    { default: 'http://127.0.0.1:8008' },
+  ),
+  field(
+    'serverName',
+    'MATRIX_SERVER_NAME',
+    text,
+    'a server name such as "example.org"',
+    'The homeserver\'s server name (the part after ":" in user ids).',
+    { default: 'localhost' },
+  ),
+  field(
+    'registrationFile',
+    'GATEWAY_REGISTRATION_FILE',
+    text,
+    'a file path',
+    'Application-service registration YAML (as written by `npm run register`): as_token, hs_token, id and sender are read from it.',
+  ),
+  field(
+    'asToken',
+    'AS_TOKEN',
+    text,
+    'a token',
+    'Application-service token (instead of the registration file).',
+    { secret: true },
+  ),
+  field(
+    'hsToken',
+    'HS_TOKEN',
+    text,
+    'a token',
+    'Homeserver token the homeserver authenticates with (instead of the registration file).',
+    { secret: true },
+  ),
+  field(
+    'appserviceId',
+    'AS_ID',
+    text,
+    'an application-service id',
+    'Application-service id (instead of the registration file).',
+    { default: 'clawchat-gateway' },
+  ),
+  field(
+    'senderLocalpart',
+    'AS_SENDER_LOCALPART',
+    z.string().regex(/^[a-z0-9._=\-/+]+$/),
+    'a Matrix localpart (lower-case letters, digits, ._=-/+)',
+    'Localpart of the bot user (instead of the registration file).',
+    { default: 'clawbot' },
+  ),
+  field(
+    'accessToken',
+    'MATRIX_ACCESS_TOKEN',
+    text,
+    'an access token',
+    "Sync mode: the bot account's access token.",
+    { secret: true },
+  ),
+  field(
+    'host',
+    'GATEWAY_HOST',
+    text,
+    'a host name or IP address',
+    'Address the HTTP server (transactions, health, metrics) listens on.',
+    { default: '127.0.0.1' },
+  ),
+  field('port', 'GATEWAY_PORT', port, 'a port number 0-65535', 'Port the HTTP server listens on.', {
+    default: 9000,
+  }),
+  field(
+    'redisUrl',
+    'REDIS_URL',
+    z.url({ protocol: /^rediss?$/ }),
+    'a redis:// or rediss:// URL',
+    'Shared Redis for the queue, the store, the rate limiter and stop signals. Unset: in-process (one gateway process).',
+    { secret: true },
+  ),
+  field(
+    'redisKeyPrefix',
+    'REDIS_KEY_PREFIX',
+    text,
+    'a key prefix',
+    'Prefix of every Redis key. Default: `clawchat:<bot user id>:`, so that several bots can share one Redis.',
+  ),
+  field(
+    'llmProvider',
+    'LLM_PROVIDER',
+    z.enum(['anthropic', 'openai', 'demo']),
+    'one of "anthropic", "openai", "demo"',
+    'LLM provider. Default: `anthropic` when ANTHROPIC_API_KEY is set, else `demo`.',
+  ),
+  field('anthropicApiKey', 'ANTHROPIC_API_KEY', text, 'an API key', 'Anthropic API key.', { secret: true }),
+  field(
+    'anthropicBaseUrl',
+    'ANTHROPIC_BASE_URL',
+    url,
+    'an http(s) URL',
+    "Anthropic API base URL (default: the SDK's).",
+  ),
+  field(
+    'anthropicModel',
+    'ANTHROPIC_MODEL',
+    text,
+    'a model name',
+    "Anthropic model (default: the provider's).",
+  ),
+  field('openaiApiKey', 'OPENAI_API_KEY', text, 'an API key', 'OpenAI (or compatible) API key.', {
+    secret: true,
+  }),
+  field(
+    'openaiBaseUrl',
+    'OPENAI_BASE_URL',
+    url,
+    'an http(s) URL',
+    'OpenAI-compatible base URL (OpenAI, Ollama, vLLM, an OpenClaw gateway...).',
+  ),
+  field('openaiModel', 'OPENAI_MODEL', text, 'a model name', "OpenAI model (default: the provider's)."),
+  field('llmMaxTokens', 'LLM_MAX_TOKENS', positiveInt, 'a positive integer', 'Maximum tokens of one reply.', {
+    default: 1024,
+  }),
+  field(
+    'llmMaxRetries',
+    'LLM_MAX_RETRIES',
+    nonNegativeInt,
+    'a non-negative integer',
+    'Retries of a failed LLM call (429, 529, 5xx, network) before the user is told.',
+    { default: 3 },
+  ),
+  field(
+    'llmRetryBaseDelayMs',
+    'LLM_RETRY_BASE_DELAY_MS',
+    positiveInt,
+    'a positive integer',
+    'Back-off before the first retry of a failed LLM call (doubles each time; a retry-after from the service wins).',
+    { default: 500 },
+  ),
+  field('llmTimeoutMs', 'LLM_TIMEOUT_MS', positiveInt, 'a positive integer', 'Timeout of one LLM request.', {
+    default: 120000,
+  }),
+  field(
+    'systemPrompt',
+    'SYSTEM_PROMPT',
+    z.string(),
+    'a text',
+    'System prompt of every conversation (a room can override it with `!system`).',
+    {
+      default:
+        'You are Clawdbot, a helpful assistant chatting on Matrix. Answer concisely; use Markdown when it helps.',
+    },
+  ),
+  field(
+    'historyTokenBudget',
+    'HISTORY_TOKEN_BUDGET',
+    positiveInt,
+    'a positive integer',
+    'Token budget of the remembered history sent with each message.',
+    { default: 8000 },
+  ),
+  field(
+    'editIntervalMs',
+    'EDIT_INTERVAL_MS',
+    positiveInt,
+    'a positive integer',
+    'Minimum time between two edits of one streaming reply (per room).',
+    { default: 1000 },
+  ),
+  field(
+    'editBudgetPerSecond',
+    'EDIT_BUDGET_PER_SECOND',
+    positiveNumber,
+    'a positive number',
+    'Events per second the homeserver is given for streaming edits, shared fairly among the replies in progress. First posts and final edits are always sent and count against it.',
+    { default: 50 },
+  ),
+  field(
+    'maxConcurrentLlmCalls',
+    'MAX_CONCURRENT_LLM_CALLS',
+    positiveInt,
+    'a positive integer',
+    'Jobs (LLM calls) one process works on at once.',
+    { default: 64 },
+  ),
+  field(
+    'rateLimitCapacity',
+    'RATE_LIMIT_CAPACITY',
+    positiveInt,
+    'a positive integer',
+    'Per-user token bucket: messages a user may send in a burst.',
+    { default: 10 },
+  ),
+  field(
+    'rateLimitRefillPerSecond',
+    'RATE_LIMIT_REFILL_PER_SECOND',
+    positiveNumber,
+    'a positive number',
+    'Per-user token bucket: messages regained per second.',
+    { default: 0.2 },
+  ),
+  field(
+    'maxMessageChars',
+    'MAX_MESSAGE_CHARS',
+    positiveInt,
+    'a positive integer',
+    'Longest user message answered; longer ones get a polite refusal.',
+    { default: 8000 },
+  ),
+  field(
+    'allowedServers',
+    'ALLOWED_SERVERS',
+    stringList,
+    'a comma-separated list of server names',
+    "Servers whose users may talk to the bot. Default: the bot's own server. `*` allows every server.",
+  ),
+  field(
+    'allowedUsersRegex',
+    'ALLOWED_USERS_REGEX',
+    regex,
+    'a valid regular expression',
+    'Users (full MXID) allowed to talk to the bot; when set it replaces ALLOWED_SERVERS.',
+  ),
+  field(
+    'logLevel',
+    'LOG_LEVEL',
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    'one of fatal, error, warn, info, debug, trace, silent',
+    'pino log level. Message bodies appear only at `trace`.',
+    { default: 'info' },
+  ),
+  field(
+    'queueLeaseMs',
+    'QUEUE_LEASE_MS',
+    positiveInt,
+    'a positive integer',
+    'Lease of a job; a process that stops renewing it (crash) loses the job to another after this time.',
+    { default: 30000 },
+  ),
+  field(
+    'shutdownGraceMs',
+    'SHUTDOWN_GRACE_MS',
+    nonNegativeInt,
+    'a non-negative integer',
+    'On SIGTERM: time given to replies in progress to finish before they are handed back.',
+    { default: 10000 },
+  ),
+  field(
+    'homeserverConnections',
+    'HOMESERVER_CONNECTIONS',
+    positiveInt,
+    'a positive integer',
+    'Keep-alive connection pool size towards the homeserver.',
+    { default: 32 },
+  ),
+  field(
+    'stopPollMs',
+    'STOP_POLL_MS',
+    positiveInt,
+    'a positive integer',
+    'How often a reply in progress checks for a `!stop` received by another process.',
+    { default: 1000 },
+  ),
+  field(
+    'botDisplayName',
+    'BOT_DISPLAY_NAME',
+    text,
+    'a display name',
+    'Display name the bot sets for itself at start.',
+    { default: 'Clawdbot' },
+  ),
+  field(
+    'typingTimeoutMs',
+    'TYPING_TIMEOUT_MS',
+    positiveInt,
+    'a positive integer',
+    'Typing notification timeout (refreshed while generating).',
+    { default: 30000 },
+  ),
+] as const satisfies readonly Field[];

@@ -1,0 +1,153 @@
+// The jobs this process is working on, and the one process-wide timer that keeps them alive:
+// it renews their leases, refreshes typing notifications and polls for `!stop` requests from
+// other processes. One timer whatever the number of jobs (no per-room timers).
+import type { MatrixClientApi } from '../matrix/client-api.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { LeasedJob, StopSignals } from '../state/types.ts';
+
+export interface ActiveJob {
+  readonly leased: LeasedJob;
+  readonly roomId: string;
+  readonly abort: AbortController;
+  /** Whether this job generates a reply (only those are polled for stops and show typing). */
+  generating: boolean;
+  typing: boolean;
+  stopped: boolean;
+  leaseLost: boolean;
+  /** Set by shutdown before aborting: hand the job back, or finish it as interrupted (no other process). */
+  shutdown?: 'release' | 'finish';
+  lastRenew: number;
+  lastTyping: number;
+  lastStopPoll: number;
+  renewing: boolean;
+  polling: boolean;
+}
+
+export interface ActiveJobsOptions {
+  api: MatrixClientApi;
+  stops: StopSignals;
+  botUserId: string;
+  leaseMs: number;
+  typingTimeoutMs: number;
+  stopPollMs: number;
+  log: Logger;
+}
+
+export class ActiveJobs {
+  private readonly byRoom = new Map<string, ActiveJob>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly options: ActiveJobsOptions) {
+    const tickMs = Math.max(50, Math.min(1000, Math.floor(options.leaseMs / 4), options.stopPollMs));
+    this.timer = setInterval(() => this.tick(), tickMs);
+    this.timer.unref();
+  }
+
+  get size(): number {
+    return this.byRoom.size;
+  }
+
+  all(): ActiveJob[] {
+    return [...this.byRoom.values()];
+  }
+
+  add(leased: LeasedJob): ActiveJob {
+    const now = Date.now();
+    const job: ActiveJob = {
+      leased,
+      roomId: leased.job.roomId,
+      abort: new AbortController(),
+      generating: false,
+      typing: false,
+      stopped: false,
+      leaseLost: false,
+      lastRenew: now,
+      lastTyping: 0,
+      lastStopPoll: now,
+      renewing: false,
+      polling: false,
+    };
+    this.byRoom.set(job.roomId, job);
+    return job;
+  }
+
+  remove(job: ActiveJob): void {
+    if (this.byRoom.get(job.roomId) === job) this.byRoom.delete(job.roomId);
+  }
+
+  async setTyping(job: ActiveJob, typing: boolean): Promise<void> {
+    job.typing = typing;
+    job.lastTyping = Date.now();
+    try {
+      await this.options.api.setTyping(
+        job.roomId,
+        this.options.botUserId,
+        typing,
+        this.options.typingTimeoutMs,
+      );
+    } catch (error) {
+      this.options.log.debug({ err: error, roomId: job.roomId }, 'typing notification failed');
+    }
+  }
+
+  /** A `!stop` was received by this process: check at once instead of at the next poll. */
+  pollStopNow(roomId: string): void {
+    const job = this.byRoom.get(roomId);
+    if (job?.generating) void this.pollStop(job);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    const renewEvery = this.options.leaseMs / 3;
+    const typingEvery = this.options.typingTimeoutMs / 2;
+    for (const job of this.byRoom.values()) {
+      if (!job.renewing && now - job.lastRenew >= renewEvery) void this.renew(job);
+      if (job.typing && now - job.lastTyping >= typingEvery) void this.setTyping(job, true);
+      if (job.generating && !job.polling && now - job.lastStopPoll >= this.options.stopPollMs)
+        void this.pollStop(job);
+    }
+  }
+
+  private async renew(job: ActiveJob): Promise<void> {
+    job.renewing = true;
+    try {
+      const ok = await job.leased.renew();
+      job.lastRenew = Date.now();
+      if (!ok) {
+        job.leaseLost = true;
+        this.options.log.warn(
+          { roomId: job.roomId, jobId: job.leased.job.id },
+          'lease lost: another process took the job over',
+        );
+        job.abort.abort();
+      }
+    } catch (error) {
+      this.options.log.warn({ err: error, roomId: job.roomId }, 'lease renewal failed');
+    } finally {
+      job.renewing = false;
+    }
+  }
+
+  private async pollStop(job: ActiveJob): Promise<void> {
+    if (job.polling || job.stopped) return;
+    job.polling = true;
+    try {
+      job.lastStopPoll = Date.now();
+      if (await this.options.stops.consumeStop(job.roomId, job.leased.job.enqueuedAt - STOP_CLOCK_SLACK_MS)) {
+        job.stopped = true;
+        job.abort.abort();
+      }
+    } catch (error) {
+      this.options.log.warn({ err: error, roomId: job.roomId }, 'stop poll failed');
+    } finally {
+      job.polling = false;
+    }
+  }
+}
+
+/** Stops are compared with enqueue times that may come from another process's clock. */
+export const STOP_CLOCK_SLACK_MS = 2000;

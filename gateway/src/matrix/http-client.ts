@@ -1,0 +1,147 @@
+// A lean HTTP client for the homeserver: one undici pool with keep-alive and a bounded number of
+// connections, JSON in and out, typed errors, and bounded retries for requests that are safe to repeat.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'undici';
+
+export class MatrixApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errcode: string,
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'MatrixApiError';
+  }
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** Access token; defaults to the client's. */
+  token?: string;
+  /**
+   * Attempts for transient failures (network, 429, 5xx). Only for requests that are safe to repeat
+   * (GET, or PUT with a transaction id). Default 1 (no retry).
+   */
+  attempts?: number;
+  /** Label for metrics. */
+  endpoint?: string;
+  timeoutMs?: number;
+}
+
+export interface HttpClientOptions {
+  baseUrl: string;
+  accessToken: string;
+  connections: number;
+  /** Called after every request, for metrics. */
+  onResult?: (endpoint: string, outcome: string) => void;
+}
+
+export class MatrixHttpClient {
+  private readonly pool: Pool;
+  private readonly basePath: string;
+
+  constructor(private readonly options: HttpClientOptions) {
+    const url = new URL(options.baseUrl);
+    this.basePath = url.pathname.replace(/\/$/, '');
+    this.pool = new Pool(url.origin, {
+      connections: options.connections,
+      keepAliveTimeout: 30_000,
+      pipelining: 1,
+      headersTimeout: 120_000,
+      bodyTimeout: 120_000,
+    });
+  }
+
+  async request<T = Record<string, unknown>>(
+    method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<T> {
+    const attempts = Math.max(1, options.attempts ?? 1);
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        return await this.once<T>(method, path, options);
+      } catch (error) {
+        lastError = error;
+        const retryable = !(error instanceof MatrixApiError) || error.status === 429 || error.status >= 500;
+        if (!retryable || attempt === attempts) break;
+        const backoff =
+          error instanceof MatrixApiError && error.retryAfterMs !== undefined
+            ? Math.min(error.retryAfterMs, 30_000)
+            : Math.min(250 * 2 ** (attempt - 1), 5_000) * (0.5 + Math.random() / 2);
+        await sleep(backoff);
+      }
+    }
+    throw lastError;
+  }
+
+  private async once<T>(method: string, path: string, options: RequestOptions): Promise<T> {
+    const endpoint = options.endpoint ?? method;
+    let search = '';
+    if (options.query) {
+      const params = new URLSearchParams();
+      for (const [key, value] of Object.entries(options.query)) {
+        if (value !== undefined) params.set(key, String(value));
+      }
+      const qs = params.toString();
+      if (qs) search = `?${qs}`;
+    }
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${options.token ?? this.options.accessToken}`,
+      accept: 'application/json',
+    };
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] = 'application/json';
+    }
+    let response: Awaited<ReturnType<Pool['request']>>;
+    try {
+      response = await this.pool.request({
+        method: method as 'GET',
+        path: `${this.basePath}${path}${search}`,
+        headers,
+        body,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      });
+    } catch (error) {
+      this.options.onResult?.(endpoint, 'network_error');
+      throw error;
+    }
+    const textBody = await response.body.text();
+    let json: Record<string, unknown> = {};
+    if (textBody) {
+      try {
+        json = JSON.parse(textBody);
+      } catch {
+        json = {};
+      }
+    }
+    if (response.statusCode >= 400) {
+      this.options.onResult?.(endpoint, String(response.statusCode));
+      const retryAfterHeader = Number(response.headers['retry-after']);
+      const retryAfterMs =
+        typeof json.retry_after_ms === 'number'
+          ? json.retry_after_ms
+          : Number.isFinite(retryAfterHeader)
+            ? retryAfterHeader * 1000
+            : undefined;
+      throw new MatrixApiError(
+        response.statusCode,
+        typeof json.errcode === 'string' ? json.errcode : 'M_UNKNOWN',
+        `${method} ${path.split('?')[0]} failed with ${response.statusCode}: ${typeof json.error === 'string' ? json.error : textBody.slice(0, 200)}`,
+        retryAfterMs,
+      );
+    }
+    this.options.onResult?.(endpoint, 'ok');
+    return json as T;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
