@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createStateBackend } from '../../src/state/index.ts';
+import { TtlLru } from '../../src/state/memory/ttl-lru.ts';
+import { LEASE_MS, stateSuite } from './state.suite.ts';
+
+const base = { leaseMs: LEASE_MS, rateLimit: { capacity: 5, refillPerSecond: 1 } };
+
+stateSuite('memory', (overrides = {}) => createStateBackend({ ...base, ...overrides }));
+
+test('memory: no Redis URL gives the in-process backend', async () => {
+  const backend = await createStateBackend(base);
+  assert.equal(backend.kind, 'memory');
+  await backend.close();
+});
+
+test('memory: bad options name what is wrong', async () => {
+  await assert.rejects(createStateBackend({ ...base, leaseMs: -1 }), /leaseMs/);
+  await assert.rejects(
+    createStateBackend({ ...base, rateLimit: { capacity: 0, refillPerSecond: 1 } }),
+    /rateLimit\.capacity/,
+  );
+  await assert.rejects(
+    createStateBackend({ ...base, redisUrl: 'http://x' }),
+    /redisUrl: must be a redis:\/\//,
+  );
+});
+
+test('memory: the history of least recently used rooms is forgotten past maxRooms', async () => {
+  const backend = await createStateBackend({ ...base, maxRooms: 3 });
+  for (const room of ['!1', '!2', '!3']) await backend.store.setHistory(room, []);
+  await backend.store.getHistory('!1'); // recently used
+  await backend.store.setHistory('!4', []);
+  assert.equal(await backend.store.getHistory('!2'), null);
+  assert.deepEqual(await backend.store.getHistory('!1'), []);
+  await backend.close();
+});
+
+test('TtlLru: entries expire and size stays bounded', async () => {
+  const lru = new TtlLru<number>(2, 30);
+  lru.set('a', 1);
+  lru.set('b', 2);
+  lru.set('c', 3);
+  assert.equal(lru.size, 2);
+  assert.equal(lru.get('a'), undefined);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(lru.get('b'), undefined);
+});
