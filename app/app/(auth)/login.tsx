@@ -1,0 +1,5 @@
+import { AuthForm } from '../../components/AuthForm';
+
+export default function LoginScreen() {
+  return <AuthForm mode="login" />;
+}

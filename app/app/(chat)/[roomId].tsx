@@ -1,0 +1,151 @@
+// A conversation: GiftedChat with our own bubbles (each subscribed to its message), history paged
+// in as you scroll up, the bot's typing indicator, and the Stop / Regenerate controls.
+import { Stack, useLocalSearchParams, useRouter } from 'expo-router';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { ActivityIndicator, Pressable, StyleSheet, Text, View } from 'react-native';
+import { GiftedChat, type IMessage, type MessageProps } from 'react-native-gifted-chat';
+import { ConnectionBanner } from '../../components/ConnectionBanner';
+import { ConversationActions } from '../../components/ConversationActions';
+import { EmptyState } from '../../components/EmptyState';
+import { MessageRow } from '../../components/MessageRow';
+import { ReplyControls } from '../../components/ReplyControls';
+import { countRender } from '../../lib/perf/renderCounts';
+import { useChatStore } from '../../lib/store/chat';
+import { selectBotTyping, selectRoomName, selectShells } from '../../lib/store/selectors';
+import { useTheme } from '../../lib/theme/useTheme';
+import type { MessageShell } from '../../lib/timeline/types';
+
+const NO_SHELLS: MessageShell[] = [];
+
+export default function ChatScreen() {
+  countRender('ChatScreen');
+  const params = useLocalSearchParams<{ roomId: string }>();
+  const roomId = decodeURIComponent(String(params.roomId ?? ''));
+  const router = useRouter();
+  const { colors, scheme } = useTheme();
+  const known = useChatStore((s) => s.rooms[roomId] !== undefined);
+  const name = useChatStore(selectRoomName(roomId));
+  const shells = useChatStore(selectShells(roomId)) ?? NO_SHELLS;
+  const canPaginate = useChatStore((s) => s.rooms[roomId]?.canPaginate ?? false);
+  const loadingOlder = useChatStore((s) => s.loadingOlder[roomId] ?? false);
+  const botTyping = useChatStore(selectBotTyping(roomId));
+  const myUserId = useChatStore((s) => s.myUserId);
+  const send = useChatStore((s) => s.send);
+  const loadOlder = useChatStore((s) => s.loadOlder);
+  const markRead = useChatStore((s) => s.markRead);
+  const [optionsOpen, setOptionsOpen] = useState(false);
+
+  const newest = shells[0]?._id;
+  useEffect(() => {
+    if (known && newest) markRead(roomId);
+  }, [known, newest, roomId, markRead]);
+
+  const onSend = useCallback(
+    (messages: IMessage[]) => {
+      for (const message of messages) send(roomId, message.text);
+    },
+    [roomId, send],
+  );
+
+  const renderMessage = useCallback(
+    (props: MessageProps<IMessage>) => (
+      <MessageRow roomId={roomId} messageKey={String(props.currentMessage._id)} />
+    ),
+    [roomId],
+  );
+  const renderFooter = useCallback(() => <ReplyControls roomId={roomId} />, [roomId]);
+  const renderEmpty = useCallback(
+    () => (
+      <View style={styles.emptyWrap}>
+        <EmptyState title="Say hello 👋" message="Ask anything: your AI friend answers right here." />
+      </View>
+    ),
+    [],
+  );
+
+  const user = useMemo(() => ({ _id: myUserId }), [myUserId]);
+  const loadEarlier = useMemo(
+    () => ({
+      isAvailable: canPaginate,
+      isLoading: loadingOlder,
+      isInfiniteScrollEnabled: true,
+      onPress: () => void loadOlder(roomId),
+      label: 'Load earlier messages',
+    }),
+    [canPaginate, loadingOlder, loadOlder, roomId],
+  );
+  const textInputProps = useMemo(
+    () => ({
+      accessibilityLabel: 'Message',
+      testID: 'message-input',
+      placeholder: 'Message your AI friend…',
+      placeholderTextColor: colors.textMuted,
+    }),
+    [colors.textMuted],
+  );
+
+  return (
+    <View style={[styles.root, { backgroundColor: colors.background }]}>
+      <Stack.Screen
+        options={{
+          title: name,
+          headerRight: () =>
+            known ? (
+              <Pressable
+                accessibilityRole="button"
+                accessibilityLabel="Conversation options"
+                onPress={() => setOptionsOpen(true)}
+                style={styles.headerButton}
+                testID="chat-options"
+              >
+                <Text style={[styles.headerButtonText, { color: colors.text }]}>⋯</Text>
+              </Pressable>
+            ) : null,
+        }}
+      />
+      <ConnectionBanner />
+      {known ? (
+        <View style={styles.chat} testID="chat-screen">
+          <GiftedChat
+            messages={shells as IMessage[]}
+            user={user}
+            onSend={onSend}
+            renderMessage={renderMessage}
+            renderChatFooter={renderFooter}
+            renderChatEmpty={renderEmpty}
+            isTyping={botTyping}
+            loadEarlierMessagesProps={loadEarlier}
+            colorScheme={scheme}
+            textInputProps={textInputProps}
+            isSendButtonAlwaysVisible
+            isDayAnimationEnabled={false}
+            renderAvatar={null}
+          />
+        </View>
+      ) : (
+        <View style={styles.center}>
+          <ActivityIndicator
+            color={colors.accent}
+            size="large"
+            accessibilityLabel="Opening the conversation"
+          />
+          <Text style={{ color: colors.textMuted }}>Opening the conversation…</Text>
+        </View>
+      )}
+      <ConversationActions
+        roomId={optionsOpen ? roomId : undefined}
+        onClose={() => setOptionsOpen(false)}
+        onGone={() => router.back()}
+      />
+    </View>
+  );
+}
+
+const styles = StyleSheet.create({
+  root: { flex: 1 },
+  chat: { flex: 1, width: '100%', maxWidth: 900, alignSelf: 'center' },
+  center: { flex: 1, alignItems: 'center', justifyContent: 'center', gap: 12 },
+  emptyWrap: { flex: 1, transform: [{ scaleY: -1 }] },
+  headerButton: { paddingHorizontal: 14, paddingVertical: 6 },
+  headerButtonText: { fontSize: 22, fontWeight: '700' },
+});

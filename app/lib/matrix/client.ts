@@ -1,0 +1,550 @@
+// The matrix-js-sdk wrapper: the only module of the app that touches the SDK. It signs in and up,
+// runs the sync loop, and reports what happens as plain data (lib/matrix/types.ts) to one listener.
+import '@clawchat/common/polyfills';
+import {
+  ClientEvent,
+  createClient,
+  EventStatus,
+  EventTimeline,
+  EventType,
+  type MatrixClient,
+  type MatrixEvent,
+  MsgType,
+  Preset,
+  type Room,
+  RoomEvent,
+  RoomMemberEvent,
+  RoomStateEvent,
+  SyncState,
+  Visibility,
+} from 'matrix-js-sdk';
+import { friendlyError, isNetworkError } from './errors';
+import { COMMANDS, type Command } from './protocol';
+import type { ConnectionState, SendStatus, Session, TimelineEvent } from './types';
+
+export interface RoomMeta {
+  roomId: string;
+  /** The explicit m.room.name ('' when the room has none). */
+  name: string;
+  createdTs: number;
+  /** The event our read receipt points at. */
+  readUpTo?: string;
+  /** Older history can still be fetched with loadOlder. */
+  canPaginate: boolean;
+}
+
+export interface ClientListener {
+  onConnection(state: ConnectionState): void;
+  onRoom(meta: RoomMeta): void;
+  onRoomRemoved(roomId: string): void;
+  onEvents(roomId: string, events: TimelineEvent[], direction: 'forward' | 'backward'): void;
+  onTyping(roomId: string, userIds: string[]): void;
+  /** The homeserver no longer accepts the access token. */
+  onSessionEnded(): void;
+}
+
+export interface Credentials {
+  homeserverUrl: string;
+  username: string;
+  password: string;
+}
+
+const DEVICE_NAME = 'ClawChat';
+
+// ---- Converting SDK objects to plain data -------------------------------------------------------
+
+function statusOf(event: MatrixEvent): SendStatus {
+  switch (event.status) {
+    case null:
+    case EventStatus.SENT:
+      return 'sent';
+    case EventStatus.NOT_SENT:
+    case EventStatus.CANCELLED:
+      return 'failed';
+    default:
+      return 'sending';
+  }
+}
+
+/** A MatrixEvent as the plain TimelineEvent the reducer and stores use. */
+export function toTimelineEvent(event: MatrixEvent): TimelineEvent {
+  const txnId = event.getTxnId() ?? (event.getUnsigned().transaction_id as string | undefined);
+  const id = event.getId();
+  const status = statusOf(event);
+  const isLocal = !id || id.startsWith('~');
+  const plain: TimelineEvent = {
+    eventId: isLocal ? `~${txnId ?? id ?? 'unknown'}` : id,
+    roomId: event.getRoomId() ?? '',
+    sender: event.getSender() ?? '',
+    type: event.getType(),
+    content: event.getOriginalContent() as Record<string, unknown>,
+    ts: event.getTs(),
+    status,
+    redacted: event.isRedacted(),
+  };
+  if (txnId) plain.txnId = txnId;
+  const redacts = event.event.redacts ?? (event.getContent().redacts as string | undefined);
+  if (event.getType() === EventType.RoomRedaction && redacts) plain.redacts = redacts;
+  return plain;
+}
+
+// ---- Sign in and register ------------------------------------------------------------------------
+
+function sessionFrom(
+  homeserverUrl: string,
+  response: { user_id: string; access_token?: string; device_id?: string },
+): Session {
+  if (!response.access_token || !response.device_id) {
+    throw new Error('The homeserver did not return an access token.');
+  }
+  return {
+    homeserverUrl,
+    userId: response.user_id,
+    accessToken: response.access_token,
+    deviceId: response.device_id,
+  };
+}
+
+function localpartOf(username: string): string {
+  const trimmed = username.trim();
+  return trimmed.startsWith('@') ? (trimmed.slice(1).split(':')[0] ?? trimmed) : trimmed;
+}
+
+export async function login({ homeserverUrl, username, password }: Credentials): Promise<Session> {
+  const client = createClient({ baseUrl: homeserverUrl });
+  try {
+    const response = await client.loginRequest({
+      type: 'm.login.password',
+      identifier: { type: 'm.id.user', user: username.trim() },
+      password,
+      initial_device_display_name: DEVICE_NAME,
+    });
+    return sessionFrom(homeserverUrl, response);
+  } catch (error) {
+    throw friendlyError(error, 'login', homeserverUrl);
+  }
+}
+
+/** Registers with the dummy auth stage (the flow open-registration homeservers offer). */
+export async function register({ homeserverUrl, username, password }: Credentials): Promise<Session> {
+  const client = createClient({ baseUrl: homeserverUrl });
+  const request = {
+    username: localpartOf(username),
+    password,
+    initial_device_display_name: DEVICE_NAME,
+  };
+  try {
+    try {
+      return sessionFrom(homeserverUrl, await client.registerRequest(request));
+    } catch (error) {
+      // A 401 carrying a session asks for user-interactive auth: answer with the dummy stage.
+      const data = (error as { data?: { session?: string; flows?: { stages: string[] }[] } }).data;
+      const session = data?.session;
+      if (!session) throw error;
+      const dummy = data.flows?.some(
+        (flow) => flow.stages.length === 1 && flow.stages[0] === 'm.login.dummy',
+      );
+      if (!dummy) {
+        throw friendlyError(
+          {
+            errcode: 'M_FORBIDDEN',
+            httpStatus: 403,
+            data: { error: 'Registration needs a step ClawChat does not support yet.' },
+          },
+          'register',
+        );
+      }
+      const response = await client.registerRequest({ ...request, auth: { type: 'm.login.dummy', session } });
+      return sessionFrom(homeserverUrl, response);
+    }
+  } catch (error) {
+    throw friendlyError(error, 'register', homeserverUrl);
+  }
+}
+
+// ---- The running client --------------------------------------------------------------------------
+
+export class ChatClient {
+  private readonly client: MatrixClient;
+  private listener: ClientListener | undefined;
+  private readonly announced = new Set<string>();
+  private prepared = false;
+  private connection: ConnectionState = 'idle';
+  /** Sends that failed for want of a connection: sent again once the sync loop is back. */
+  private readonly waitingForNetwork = new Set<string>();
+  private readonly queued = new Map<
+    string,
+    { events: TimelineEvent[]; direction: 'forward' | 'backward' }[]
+  >();
+  private flushScheduled = false;
+
+  constructor(
+    readonly session: Session,
+    readonly botUserId: string,
+  ) {
+    this.client = createClient({
+      baseUrl: session.homeserverUrl,
+      accessToken: session.accessToken,
+      userId: session.userId,
+      deviceId: session.deviceId,
+      timelineSupport: true,
+    });
+  }
+
+  get userId(): string {
+    return this.session.userId;
+  }
+
+  async start(listener: ClientListener): Promise<void> {
+    this.listener = listener;
+    this.setConnection('connecting');
+    const c = this.client;
+    c.on(ClientEvent.Sync, this.onSync);
+    c.on(RoomEvent.Timeline, this.onTimeline);
+    c.on(RoomEvent.LocalEchoUpdated, this.onLocalEcho);
+    c.on(RoomEvent.MyMembership, this.onMyMembership);
+    c.on(RoomEvent.Name, this.onRoomChanged);
+    c.on(RoomEvent.Receipt, this.onReceipt);
+    c.on(RoomMemberEvent.Typing, this.onTyping);
+    c.on(RoomStateEvent.Members, this.onMembers);
+    await c.startClient({
+      initialSyncLimit: 30,
+      lazyLoadMembers: true,
+      pendingEventOrdering: 'detached' as never,
+    });
+  }
+
+  stop(): void {
+    const c = this.client;
+    c.removeListener(ClientEvent.Sync, this.onSync);
+    c.removeListener(RoomEvent.Timeline, this.onTimeline);
+    c.removeListener(RoomEvent.LocalEchoUpdated, this.onLocalEcho);
+    c.removeListener(RoomEvent.MyMembership, this.onMyMembership);
+    c.removeListener(RoomEvent.Name, this.onRoomChanged);
+    c.removeListener(RoomEvent.Receipt, this.onReceipt);
+    c.removeListener(RoomMemberEvent.Typing, this.onTyping);
+    c.removeListener(RoomStateEvent.Members, this.onMembers);
+    c.stopClient();
+    this.listener = undefined;
+  }
+
+  /** Signs out on the server (best effort) and stops. */
+  async logout(): Promise<void> {
+    this.stop();
+    try {
+      await this.client.logout(false);
+    } catch {
+      // The token may already be gone or the server unreachable: the local session ends anyway.
+    }
+  }
+
+  // ---- Conversations ----
+
+  /** A direct room with the bot (invited, `is_direct`), recorded in m.direct. */
+  async createChat(): Promise<string> {
+    const { room_id: roomId } = await this.client.createRoom({
+      preset: Preset.TrustedPrivateChat,
+      visibility: Visibility.Private,
+      is_direct: true,
+      invite: [this.botUserId],
+    });
+    await this.addToDirectMap(roomId).catch(() => undefined);
+    return roomId;
+  }
+
+  private async addToDirectMap(roomId: string): Promise<void> {
+    const current = (this.client.getAccountData(EventType.Direct)?.getContent() ?? {}) as Record<
+      string,
+      string[]
+    >;
+    const rooms = current[this.botUserId] ?? [];
+    if (rooms.includes(roomId)) return;
+    await this.client.setAccountData(EventType.Direct, { ...current, [this.botUserId]: [...rooms, roomId] });
+  }
+
+  async renameChat(roomId: string, name: string): Promise<void> {
+    await this.client.setRoomName(roomId, name.trim());
+  }
+
+  async leaveChat(roomId: string): Promise<void> {
+    await this.client.leave(roomId);
+    this.forgetLocally(roomId);
+  }
+
+  /** Leaves and forgets: the conversation is gone from this account. */
+  async deleteChat(roomId: string): Promise<void> {
+    await this.client.leave(roomId).catch((error: unknown) => {
+      if (isNetworkError(error)) throw error;
+    });
+    await this.client.forget(roomId, true);
+    this.forgetLocally(roomId);
+  }
+
+  private forgetLocally(roomId: string): void {
+    this.announced.delete(roomId);
+    this.listener?.onRoomRemoved(roomId);
+  }
+
+  // ---- Messages ----
+
+  /** Sends text with a local echo (reported at once); returns the transaction id. */
+  sendText(roomId: string, text: string): string {
+    return this.send(roomId, { msgtype: MsgType.Text, body: text });
+  }
+
+  /** Sends a gateway command (`!stop`, `!retry`); the chat hides it. */
+  sendCommand(roomId: string, command: Command): string {
+    if (command !== COMMANDS.stop && command !== COMMANDS.retry)
+      throw new Error(`unknown command ${command}`);
+    return this.send(roomId, { msgtype: MsgType.Text, body: command });
+  }
+
+  private send(roomId: string, content: { msgtype: MsgType.Text; body: string }): string {
+    const txnId = this.client.makeTxnId();
+    this.emitEvents(
+      roomId,
+      [
+        {
+          eventId: `~${txnId}`,
+          txnId,
+          roomId,
+          sender: this.userId,
+          type: EventType.RoomMessage,
+          content,
+          ts: Date.now(),
+          status: 'sending',
+          redacted: false,
+        },
+      ],
+      'forward',
+    );
+    this.client
+      .sendMessage(roomId, content, txnId)
+      .catch((error: unknown) => this.onSendFailed(roomId, txnId, error));
+    return txnId;
+  }
+
+  private onSendFailed(roomId: string, txnId: string, error: unknown): void {
+    const offline = isNetworkError(error) || this.connection !== 'online';
+    if (offline) this.waitingForNetwork.add(txnId);
+    const event = this.pendingEvent(roomId, txnId);
+    if (event) this.emitEvents(roomId, [this.plainPending(event)], 'forward');
+  }
+
+  private plainPending(event: MatrixEvent): TimelineEvent {
+    const plain = toTimelineEvent(event);
+    // A send waiting for the network is still on its way, as far as the person is concerned.
+    if (plain.status === 'failed' && plain.txnId && this.waitingForNetwork.has(plain.txnId)) {
+      plain.status = 'sending';
+    }
+    return plain;
+  }
+
+  private pendingEvent(roomId: string, txnId: string): MatrixEvent | undefined {
+    return this.client
+      .getRoom(roomId)
+      ?.getPendingEvents()
+      .find((e) => e.getTxnId() === txnId);
+  }
+
+  /** Sends a failed message again. */
+  retry(roomId: string, txnId: string): void {
+    const room = this.client.getRoom(roomId);
+    const event = this.pendingEvent(roomId, txnId);
+    if (!room || !event || event.status !== EventStatus.NOT_SENT) return;
+    this.waitingForNetwork.delete(txnId);
+    this.client.resendEvent(event, room).catch((error: unknown) => this.onSendFailed(roomId, txnId, error));
+    this.emitEvents(roomId, [this.plainPending(event)], 'forward');
+  }
+
+  private resendWaiting(): void {
+    for (const room of this.client.getRooms()) {
+      for (const event of room.getPendingEvents()) {
+        const txnId = event.getTxnId();
+        if (txnId && this.waitingForNetwork.has(txnId)) this.retry(room.roomId, txnId);
+      }
+    }
+  }
+
+  /** Fetches older history (/messages); resolves whether there is more still. */
+  async loadOlder(roomId: string, limit = 30): Promise<boolean> {
+    const room = this.client.getRoom(roomId);
+    if (!room) return false;
+    await this.client.scrollback(room, limit);
+    this.flush();
+    const more = this.canPaginate(room);
+    this.listener?.onRoom(this.metaOf(room));
+    return more;
+  }
+
+  /** Moves our read receipt to the newest event of the room. */
+  async markRead(roomId: string): Promise<void> {
+    const room = this.client.getRoom(roomId);
+    const events = room?.getLiveTimeline().getEvents() ?? [];
+    const last = [...events].reverse().find((e) => e.getId() && !e.getId()!.startsWith('~'));
+    if (!room || !last || room.getEventReadUpTo(this.userId) === last.getId()) return;
+    await this.client.sendReadReceipt(last).catch(() => undefined);
+    this.listener?.onRoom(this.metaOf(room));
+  }
+
+  setTyping(roomId: string, typing: boolean): void {
+    this.client.sendTyping(roomId, typing, 20_000).catch(() => undefined);
+  }
+
+  /** Asks the sync loop to try again now (after it lost the connection). */
+  reconnectNow(): void {
+    this.client.retryImmediately();
+  }
+
+  // ---- SDK events → listener ----
+
+  private isBotRoom(room: Room): boolean {
+    if (room.getMyMembership() !== 'join') return false;
+    const bot = room.getMember(this.botUserId);
+    if (bot && (bot.membership === 'join' || bot.membership === 'invite')) return true;
+    const direct = (this.client.getAccountData(EventType.Direct)?.getContent() ?? {}) as Record<
+      string,
+      string[]
+    >;
+    return direct[this.botUserId]?.includes(room.roomId) ?? false;
+  }
+
+  private canPaginate(room: Room): boolean {
+    return room.getLiveTimeline().getPaginationToken(EventTimeline.BACKWARDS) !== null;
+  }
+
+  private metaOf(room: Room): RoomMeta {
+    const name = room.currentState.getStateEvents(EventType.RoomName, '')?.getContent().name;
+    const create = room.currentState.getStateEvents(EventType.RoomCreate, '');
+    const meta: RoomMeta = {
+      roomId: room.roomId,
+      name: typeof name === 'string' ? name : '',
+      createdTs: create?.getTs() ?? 0,
+      canPaginate: this.canPaginate(room),
+    };
+    const readUpTo = room.getEventReadUpTo(this.userId);
+    if (readUpTo) meta.readUpTo = readUpTo;
+    return meta;
+  }
+
+  /** Reports a room the first time it qualifies: its meta, its held timeline and pending sends. */
+  private announce(room: Room): void {
+    if (!this.prepared || !this.listener) return;
+    if (!this.isBotRoom(room)) {
+      if (this.announced.delete(room.roomId)) this.listener.onRoomRemoved(room.roomId);
+      return;
+    }
+    this.listener.onRoom(this.metaOf(room));
+    if (this.announced.has(room.roomId)) return;
+    this.announced.add(room.roomId);
+    const events = room.getLiveTimeline().getEvents().map(toTimelineEvent);
+    const pending = room.getPendingEvents().map((e) => this.plainPending(e));
+    this.emitEvents(room.roomId, [...events, ...pending], 'forward');
+  }
+
+  private emitEvents(roomId: string, events: TimelineEvent[], direction: 'forward' | 'backward'): void {
+    if (events.length === 0) return;
+    const batches = this.queued.get(roomId) ?? [];
+    const last = batches[batches.length - 1];
+    if (last && last.direction === direction) last.events.push(...events);
+    else batches.push({ events: [...events], direction });
+    this.queued.set(roomId, batches);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  /** Hands queued events to the listener: one call per room and direction, not one per event. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const queued = [...this.queued.entries()];
+    this.queued.clear();
+    for (const [roomId, batches] of queued) {
+      for (const batch of batches) this.listener?.onEvents(roomId, batch.events, batch.direction);
+    }
+  }
+
+  private setConnection(state: ConnectionState): void {
+    if (state === this.connection) return;
+    const wasDown = this.connection === 'offline' || this.connection === 'reconnecting';
+    this.connection = state;
+    this.listener?.onConnection(state);
+    if (state === 'online' && wasDown) this.resendWaiting();
+  }
+
+  private readonly onSync = (state: SyncState, _prev: SyncState | null, data?: { error?: unknown }): void => {
+    switch (state) {
+      case SyncState.Prepared:
+        this.prepared = true;
+        for (const room of this.client.getRooms()) this.announce(room);
+        this.setConnection('online');
+        break;
+      case SyncState.Syncing:
+        this.setConnection('online');
+        break;
+      case SyncState.Reconnecting:
+      case SyncState.Catchup:
+        this.setConnection('reconnecting');
+        break;
+      case SyncState.Error: {
+        const errcode = (data?.error as { errcode?: string } | undefined)?.errcode;
+        if (errcode === 'M_UNKNOWN_TOKEN') this.listener?.onSessionEnded();
+        this.setConnection('offline');
+        break;
+      }
+      case SyncState.Stopped:
+        this.setConnection('idle');
+        break;
+    }
+  };
+
+  private readonly onTimeline = (
+    event: MatrixEvent,
+    room: Room | undefined,
+    toStartOfTimeline: boolean | undefined,
+  ): void => {
+    if (!room || !this.prepared) return;
+    if (!this.announced.has(room.roomId)) {
+      this.announce(room);
+      return;
+    }
+    this.emitEvents(room.roomId, [toTimelineEvent(event)], toStartOfTimeline ? 'backward' : 'forward');
+    if (event.getType() === EventType.RoomName) this.listener?.onRoom(this.metaOf(room));
+  };
+
+  private readonly onLocalEcho = (event: MatrixEvent, room: Room): void => {
+    if (!this.announced.has(room.roomId)) return;
+    const txnId = event.getTxnId();
+    if (txnId && event.status === null) this.waitingForNetwork.delete(txnId);
+    this.emitEvents(room.roomId, [this.plainPending(event)], 'forward');
+  };
+
+  private readonly onMyMembership = (room: Room, membership: string): void => {
+    if (membership === 'join') this.announce(room);
+    else if (this.announced.delete(room.roomId)) this.listener?.onRoomRemoved(room.roomId);
+  };
+
+  private readonly onRoomChanged = (room: Room): void => {
+    if (this.announced.has(room.roomId)) this.listener?.onRoom(this.metaOf(room));
+  };
+
+  private readonly onReceipt = (_event: MatrixEvent, room: Room): void => {
+    if (this.announced.has(room.roomId)) this.listener?.onRoom(this.metaOf(room));
+  };
+
+  private readonly onMembers = (_event: MatrixEvent, state: { roomId: string }): void => {
+    const room = this.client.getRoom(state.roomId);
+    if (room && !this.announced.has(room.roomId)) this.announce(room);
+  };
+
+  private readonly onTyping = (_event: MatrixEvent, member: { roomId: string }): void => {
+    const room = this.client.getRoom(member.roomId);
+    if (!room || !this.announced.has(room.roomId)) return;
+    const typing = room
+      .getMembers()
+      .filter((m) => m.typing && m.userId !== this.userId)
+      .map((m) => m.userId);
+    this.listener?.onTyping(room.roomId, typing);
+  };
+}

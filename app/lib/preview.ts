@@ -1,0 +1,10 @@
+// One line of plain text from a message's Markdown, for the conversation list.
+export function previewText(body: string, max = 90): string {
+  const plain = body
+    .replace(/```[a-z]*\n?/gi, '')
+    .replace(/[`*_~>#]+/g, '')
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return plain.length > max ? `${plain.slice(0, max - 1)}…` : plain;
+}
