@@ -4,8 +4,8 @@ import type { Logger } from '../observability/logger.ts';
 
 export function createHttpServer(log: Logger): FastifyInstance {
   const app = Fastify({
-    loggerInstance: log.child({ component: 'http' }),
-    disableRequestLogging: true,
+    // Per-request logs (info) would be one line per transaction: only warnings and errors are kept.
+    loggerInstance: log.child({ component: 'http' }, { level: log.levelVal > 40 ? log.level : 'warn' }),
     bodyLimit: 32 * 1024 * 1024,
     keepAliveTimeout: 65_000,
   });
