@@ -46,6 +46,8 @@ export interface FakeLlmOptions {
   recordRequests?: boolean;
   /** When set, requests must carry this API key, or get a 401. */
   apiKey?: string;
+  /** Port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
 }
 
 export interface FakeLlmServer {
@@ -294,7 +296,7 @@ export async function startFakeLlmServer(
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, () => resolve());
+    server.listen({ host: '127.0.0.1', port: options.port ?? 0, backlog: 4096 }, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
 

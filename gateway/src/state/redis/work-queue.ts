@@ -19,9 +19,11 @@
  * Every state change is one Lua script (queue-scripts.ts), so a process killed at any point leaves
  * consistent state. `take` runs the TAKE script; when nothing is due it waits on the process's
  * single wake listener: one connection blocked in BLMPOP on `q:wake` (bounded at 1 s), which hands
- * each token popped to one local waiter, and wakes one waiter when the earliest lease deadline (a
- * possible takeover) passes. A take that leaves more rooms ready leaves a token for the next waiter.
- * So thousands of waiting consumers in one process cost one blocked connection, not Redis polls.
+ * each token popped to one local waiter. When the earliest known lease deadline passes, or after a
+ * second without tokens, it wakes one waiter to re-run TAKE: that is the takeover sweep (expired
+ * leases are simply due rooms), at most about one script per second per idle process. A take that
+ * leaves more rooms ready leaves a token for the next waiter. So thousands of waiting consumers in
+ * one process cost one blocked connection and no polling.
  *
  * Durability is Redis's: `enqueue` resolves after Redis applied the script; run Redis with AOF
  * (appendfsync everysec) to survive a Redis restart.
@@ -79,6 +81,7 @@ export class RedisWorkQueue implements WorkQueue {
   private listening = false;
   /** Local time when the earliest lease seen may expire (a takeover to check). */
   private nextDueAt = Number.POSITIVE_INFINITY;
+  private lastSweepAt = Date.now();
   private closed = false;
 
   constructor(
@@ -125,16 +128,22 @@ export class RedisWorkQueue implements WorkQueue {
     for (;;) {
       if (this.closed) return null;
       const token = `${consumerId}:${randomBytes(6).toString('base64url')}`;
-      const result = await this.redis.clawTake(
-        k.sched,
-        k.jobs,
-        k.attempts,
-        k.owner,
-        k.wake,
-        k.roomPrefix,
-        this.options.leaseMs,
-        token,
-      );
+      let result: Awaited<ReturnType<QueueCommands['clawTake']>>;
+      try {
+        result = await this.redis.clawTake(
+          k.sched,
+          k.jobs,
+          k.attempts,
+          k.owner,
+          k.wake,
+          k.roomPrefix,
+          this.options.leaseMs,
+          token,
+        );
+      } catch (err) {
+        if (this.closed) return null;
+        throw err;
+      }
       if (result[0] === 1) {
         const job = JSON.parse(String(result[1])) as Job;
         return this.leased(job, String(result[3]), Number(result[2]), token);
@@ -234,8 +243,12 @@ export class RedisWorkQueue implements WorkQueue {
           continue;
         }
         let toWake = popped;
-        if (toWake === 0 && Date.now() >= this.nextDueAt) {
-          this.nextDueAt = Number.POSITIVE_INFINITY; // the woken taker reports the next deadline
+        const now = Date.now();
+        if (toWake === 0 && (now >= this.nextDueAt || now - this.lastSweepAt >= LISTEN_MAX_MS)) {
+          // A lease may have expired (one we saw, or one taken since by another process that
+          // may have died): one waiter re-runs TAKE, which reports the next deadline.
+          this.nextDueAt = Number.POSITIVE_INFINITY;
+          this.lastSweepAt = now;
           toWake = 1;
         }
         let unused = 0;
