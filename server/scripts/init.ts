@@ -194,10 +194,9 @@ export function renderK8sSecrets(env: EnvMap, registrationText: string, signingK
         'SYNAPSE_MACAROON_SECRET_KEY',
         'SYNAPSE_FORM_SECRET',
         'SYNAPSE_WORKER_REPLICATION_SECRET',
-        'ANTHROPIC_API_KEY',
-        'OPENAI_API_KEY',
       ),
     ),
+    secret('clawdbot-llm', pick('ANTHROPIC_API_KEY', 'OPENAI_API_KEY')),
     secret('synapse-signing-key', { 'signing.key': signingKey }),
     secret('clawdbot-registration', { 'clawdbot.yaml': registrationText }),
   ];
