@@ -3,10 +3,13 @@ import { z } from 'zod';
 
 export const stateBackendOptionsSchema = z.object({
   /** `redis://` or `rediss://`; absent = in-process state (one gateway process). */
-  redisUrl: z
-    .string()
-    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
-    .optional(),
+  redisUrl: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
+  ),
   /** Prefix of every Redis key (e.g. `clawchat:`); lets deployments and tests share one Redis. */
   keyPrefix: z.string().default('clawchat:'),
   /** A taken job not renewed within this time is handed to another consumer. */

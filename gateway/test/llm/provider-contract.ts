@@ -137,7 +137,7 @@ export function providerContract(p: ProviderUnderTest): void {
       const fake = await start({ script: ['hang'] });
       const controller = new AbortController();
       const pending = failure(p.make(fake.url, FAST_RETRY).stream(request({ signal: controller.signal })));
-      while (fake.requestCount === 0) await new Promise((r) => setTimeout(r, 5));
+      for (let i = 0; i < 2000 && fake.requestCount === 0; i++) await new Promise((r) => setTimeout(r, 5));
       controller.abort();
       const { error } = await pending;
       assert.equal(error.kind, 'aborted');

@@ -2,16 +2,18 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createStateBackend } from '../../src/state/index.ts';
 import { TtlLru } from '../../src/state/memory/ttl-lru.ts';
-import { LEASE_MS, stateSuite } from './state.suite.ts';
+import { SAFE_LEASE_MS, stateSuite } from './state.suite.ts';
 
-const base = { leaseMs: LEASE_MS, rateLimit: { capacity: 5, refillPerSecond: 1 } };
+const base = { leaseMs: SAFE_LEASE_MS, rateLimit: { capacity: 5, refillPerSecond: 1 } };
 
 stateSuite('memory', (overrides = {}) => createStateBackend({ ...base, ...overrides }));
 
-test('memory: no Redis URL gives the in-process backend', async () => {
-  const backend = await createStateBackend(base);
-  assert.equal(backend.kind, 'memory');
-  await backend.close();
+test('memory: no Redis URL (absent or empty) gives the in-process backend', async () => {
+  for (const options of [base, { ...base, redisUrl: '' }]) {
+    const backend = await createStateBackend(options);
+    assert.equal(backend.kind, 'memory');
+    await backend.close();
+  }
 });
 
 test('memory: bad options name what is wrong', async () => {

@@ -5,9 +5,9 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createStateBackend, type StateBackendOptions } from '../../src/state/index.ts';
 import { deletePrefix, REDIS_URL, uniquePrefix } from './redis-helpers.ts';
-import { job, LEASE_MS, stateSuite } from './state.suite.ts';
+import { job, SAFE_LEASE_MS, stateSuite } from './state.suite.ts';
 
-const base = { redisUrl: REDIS_URL, leaseMs: LEASE_MS, rateLimit: { capacity: 5, refillPerSecond: 1 } };
+const base = { redisUrl: REDIS_URL, leaseMs: SAFE_LEASE_MS, rateLimit: { capacity: 5, refillPerSecond: 1 } };
 
 /** A backend on its own key prefix, whose keys are deleted when it closes. */
 async function isolated(overrides: Partial<StateBackendOptions> = {}, prefix = uniquePrefix()) {
