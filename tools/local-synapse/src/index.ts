@@ -1,7 +1,8 @@
 export { type RegisteredUser, registerWithSharedSecret } from './admin/register.ts';
 export { DatabaseUrlError, dropDatabase, ensureDatabase, parseDatabaseUrl } from './config/database.ts';
-export { renderLocalConfig } from './config/render.ts';
+export { LOG_CONFIG, ROOT_INSTANCE_DIR, renderLocalConfig } from './config/render.ts';
 export { cacheDir, dataDir, repoRoot } from './paths.ts';
+export { type BindMount, runInRoot, spawnInRoot } from './provision/chroot.ts';
 export { ensureProvisioned, inspectCache, ProvisionError, SYNAPSE_SERIES } from './provision/rootfs.ts';
 export { freePort, isPortFree } from './runtime/ports.ts';
 export { LocalSynapse, SynapseStartError } from './runtime/synapse.ts';

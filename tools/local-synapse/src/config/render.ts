@@ -49,7 +49,7 @@ export function loadOrCreateSecrets(instanceDir: string): LocalSecrets {
   return secrets;
 }
 
-const LOG_CONFIG = `version: 1
+export const LOG_CONFIG = `version: 1
 formatters:
   precise:
     format: '%(asctime)s - %(name)s - %(lineno)d - %(levelname)s - %(message)s'

@@ -1,14 +1,15 @@
 // A real matrix-js-sdk client for a test user. The polyfill comes first: matrix-js-sdk 43 needs
 // Promise.withResolvers, which Node 20 lacks.
 import '@clawchat/common/polyfills';
+import loglevel from 'loglevel';
 import { ClientEvent, createClient, type MatrixClient, SyncState } from 'matrix-js-sdk';
-import { logger } from 'matrix-js-sdk/lib/logger.js';
 import type { RegisteredUser } from '../admin/register.ts';
 
-// The SDK logs every sync at info; tests want its warnings only unless asked.
-(logger as unknown as { setLevel?: (level: string) => void }).setLevel?.(
-  process.env.CLAWCHAT_SDK_LOG ?? 'warn',
-);
+// The SDK logs every sync step at info (through loglevel); tests want its errors only unless asked.
+// Loggers made later inherit the root level; the ones the SDK made at import are set one by one.
+const sdkLogLevel = (process.env.CLAWCHAT_SDK_LOG ?? 'error') as loglevel.LogLevelDesc;
+loglevel.setLevel(sdkLogLevel);
+for (const child of Object.values(loglevel.getLoggers())) child.setLevel(sdkLogLevel);
 
 export function createUserClient(baseUrl: string, user: RegisteredUser): MatrixClient {
   return createClient({

@@ -1,11 +1,12 @@
 // One running Synapse: renders its configuration, starts it inside the Debian root, waits for health,
 // and stops it cleanly (SIGTERM, then a bounded wait, then SIGKILL).
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type RegisteredUser, type RegisterOptions, registerWithSharedSecret } from '../admin/register.ts';
 import { ensureDatabase } from '../config/database.ts';
 import {
+  LOG_CONFIG,
   type LocalConfigOptions,
   type RenderedConfig,
   ROOT_INSTANCE_DIR,
@@ -16,6 +17,12 @@ import { ensureProvisioned, type ProvisionedRoot } from '../provision/rootfs.ts'
 import { isPortFree } from './ports.ts';
 
 export interface SynapseOptions extends LocalConfigOptions {
+  /**
+   * A configuration rendered elsewhere (e.g. the production template with its own values), used as is
+   * instead of the local one. Its paths must point into ROOT_INSTANCE_DIR, where `instanceDir` is mounted;
+   * its listener must be on `port`.
+   */
+  prerendered?: { text: string; registrationSharedSecret: string; logConfig?: string };
   root?: ProvisionedRoot;
   log?: (line: string) => void;
   startTimeoutMs?: number;
@@ -23,6 +30,22 @@ export interface SynapseOptions extends LocalConfigOptions {
 
 export class SynapseStartError extends Error {
   override name = 'SynapseStartError';
+}
+
+function writePrerendered(
+  instanceDir: string,
+  config: NonNullable<SynapseOptions['prerendered']>,
+): RenderedConfig {
+  mkdirSync(join(instanceDir, 'media_store'), { recursive: true });
+  const configPath = join(instanceDir, 'homeserver.yaml');
+  writeFileSync(configPath, config.text);
+  writeFileSync(join(instanceDir, 'log.config'), config.logConfig ?? LOG_CONFIG);
+  const secrets = {
+    registrationSharedSecret: config.registrationSharedSecret,
+    macaroonSecretKey: '',
+    formSecret: '',
+  };
+  return { configPath, secrets, database: { kind: 'sqlite' }, text: config.text };
 }
 
 function tail(path: string, lines = 40): string {
@@ -83,7 +106,9 @@ export class LocalSynapse {
           'already listens there. Stop it, or choose another port with SYNAPSE_PORT.',
       );
     }
-    const config = renderLocalConfig(options);
+    const config = options.prerendered
+      ? writePrerendered(options.instanceDir, options.prerendered)
+      : renderLocalConfig(options);
     if (config.database.kind === 'postgres') {
       const outcome = await ensureDatabase(config.database.target);
       if (outcome === 'created')
