@@ -78,11 +78,8 @@ export class AnthropicProvider implements LlmProvider {
     }
     // The SDK ends iteration quietly when the request was aborted.
     if (signal?.aborted) throw abortedError(signal.reason);
-    if (!stopped) {
-      if (sawText) throw streamCutError('anthropic', 'no message_stop event');
-      // Nothing was shown yet, so this is safe to retry like a dropped connection.
-      throw networkError('anthropic', new Error('the stream ended before message_stop'));
-    }
+    // Retried by streamWithRetries when no text had arrived.
+    if (!stopped) throw streamCutError('anthropic', 'the stream ended without message_stop');
   }
 }
 

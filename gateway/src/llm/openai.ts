@@ -91,10 +91,8 @@ export class OpenAiProvider implements LlmProvider {
     }
     if (signal?.aborted) throw abortedError(signal.reason);
     // The SDK swallows `data: [DONE]`; every compatible server sends a finish_reason before it.
-    if (!finished) {
-      if (sawText) throw streamCutError('openai', 'no finish_reason');
-      throw networkError('openai', new Error('the stream ended before finish_reason'));
-    }
+    // Retried by streamWithRetries when no text had arrived.
+    if (!finished) throw streamCutError('openai', 'the stream ended without a finish_reason');
   }
 }
 

@@ -83,7 +83,9 @@ export async function* streamWithRetries(
     } catch (err) {
       const error = err instanceof LlmError ? err : new LlmError('server', String(err), { cause: err });
       if (signal?.aborted) throw error.kind === 'aborted' ? error : abortedError(signal.reason);
-      if (yielded || !error.retryable || attemptNo >= policy.maxAttempts) throw error;
+      // A stream cut before any text showed nothing: as safe to retry as a dropped connection.
+      const retryable = error.retryable || error.kind === 'stream_cut';
+      if (yielded || !retryable || attemptNo >= policy.maxAttempts) throw error;
       await sleep(retryDelayMs(attemptNo, policy, error.details.retryAfterMs), signal);
     }
   }

@@ -119,11 +119,21 @@ export function providerContract(p: ProviderUnderTest): void {
       assert.ok(text.length > 0);
     });
 
-    test('a stream cut before any text is retried (nothing was shown)', async () => {
-      const fake = await start({ reply: REPLY, script: [{ cut: 0, mode: 'end' }, 'ok'] });
+    test('a stream cut before any text is retried (nothing was shown), stream_cut when it persists', async () => {
+      const fake = await start({ reply: REPLY, script: [{ cut: 0, mode: 'end' }, { cut: 0 }, 'ok'] });
       const { text } = await collect(p.make(fake.url, FAST_RETRY).stream(request()));
       assert.equal(text, REPLY);
-      assert.equal(fake.requestCount, 2);
+      assert.equal(fake.requestCount, 3);
+      const always = await start({
+        script: [
+          { cut: 0, mode: 'end' },
+          { cut: 0, mode: 'end' },
+          { cut: 0, mode: 'end' },
+        ],
+      });
+      const { error } = await failure(p.make(always.url, FAST_RETRY).stream(request()));
+      assert.equal(error.kind, 'stream_cut');
+      assert.equal(always.requestCount, 3);
     });
 
     test('provider down (connection refused) gives network after the retries', async () => {
