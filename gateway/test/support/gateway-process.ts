@@ -19,7 +19,8 @@ export interface GatewayProcess {
 export function spawnGateway(env: Record<string, string>, name: string): GatewayProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: gatewayRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    // Info level: the tests read the start-up line (and job lines) from the JSON log.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];
@@ -50,6 +51,8 @@ export function spawnGateway(env: Record<string, string>, name: string): Gateway
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => process.stderr.write(`[${name}] ${chunk}`));
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   exited.then((code) => rejectStarted(new Error(`${name} exited with ${code} before starting`)));
+  const startTimer = setTimeout(() => rejectStarted(new Error(`${name} did not start within 60 s`)), 60_000);
+  started.finally(() => clearTimeout(startTimer)).catch(() => {});
   started.catch(() => {});
   return {
     child,

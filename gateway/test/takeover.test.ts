@@ -1,0 +1,74 @@
+// A gateway process killed with SIGKILL mid-reply: after its lease runs out another process takes the
+// job over and finishes the same reply message; the message is answered exactly once. The killed
+// process was the one receiving transactions, so it is restarted on the slot's port (as an orchestrator
+// would restart the pod).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { getTestHomeserver, type TestHomeserver } from '@clawchat/local-synapse/harness';
+import { type FakeLlmServer, startFakeAnthropic } from './fakes/index.ts';
+import { gatewayEnv } from './support/gateway-env.ts';
+import { type GatewayProcess, spawnGateway } from './support/gateway-process.ts';
+import { TestUser } from './support/matrix-user.ts';
+import { waitFor } from './support/wait.ts';
+
+const REPLY = Array.from({ length: 80 }, (_, i) => `token${i}`).join(' ');
+
+let hs: TestHomeserver;
+let fake: FakeLlmServer;
+const processes: GatewayProcess[] = [];
+
+before(async () => {
+  hs = await getTestHomeserver();
+  fake = await startFakeAnthropic({ reply: REPLY, tokensPerSecond: 20 });
+});
+
+after(async () => {
+  await Promise.all(processes.map((p) => p.stop('SIGKILL')));
+  await fake?.close();
+});
+
+test('a process killed mid-reply: another finishes the same reply, exactly once', {
+  timeout: 300_000,
+}, async () => {
+  const slot = hs.claimAppservice();
+  const prefix = `clawchat-test:${randomBytes(6).toString('hex')}:`;
+  const common = {
+    hs,
+    slot,
+    backend: 'redis' as const,
+    llm: { provider: 'anthropic' as const, url: fake.url },
+    prefix,
+  };
+  const first = spawnGateway(gatewayEnv(common), 'gateway-1');
+  processes.push(first);
+  await first.started;
+
+  const alice = await TestUser.create(hs);
+  const room = await alice.dmWith(slot.botUserId);
+  const source = await alice.sendText(room, 'Count for me, slowly');
+  const started = await waitFor(
+    'the reply to start streaming',
+    async () => (await alice.repliesTo(room, source, slot.botUserId))[0],
+  );
+  assert.equal(started.state, 'streaming');
+  await first.stop('SIGKILL');
+
+  // The orchestrator restarts the receiver; a second process joins as a worker.
+  const restarted = spawnGateway(gatewayEnv(common), 'gateway-1-restarted');
+  const second = spawnGateway(gatewayEnv({ ...common, port: 0 }), 'gateway-2');
+  processes.push(restarted, second);
+  await Promise.all([restarted.started, second.started]);
+
+  const reply = await alice.finalReply(room, source, slot.botUserId, 120_000);
+  assert.equal(reply.state, 'done');
+  assert.equal(reply.body, REPLY);
+  assert.equal(reply.reply.event_id, started.reply.event_id, 'the same reply message was finished');
+  const replies = await alice.repliesTo(room, source, slot.botUserId);
+  assert.equal(replies.length, 1, 'answered exactly once');
+  assert.equal(fake.requestCount, 2, 'the taken-over job asked the model again, once');
+
+  // The conversation goes on normally afterwards.
+  const next = await alice.sendText(room, 'Thanks');
+  assert.equal((await alice.finalReply(room, next, slot.botUserId, 120_000)).state, 'done');
+});
