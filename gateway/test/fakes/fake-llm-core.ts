@@ -22,6 +22,8 @@ export type FailureStep =
 
 export interface RecordedRequest {
   index: number;
+  /** Epoch ms when the request body had arrived. */
+  receivedAt: number;
   path: string;
   model: string;
   system?: string;
@@ -262,6 +264,7 @@ export async function startFakeLlmServer(
       }
       const request: RecordedRequest = {
         index,
+        receivedAt: Date.now(),
         path,
         ...format.parse(body as Record<string, unknown>),
         headers: record ? flattenHeaders(req.headers) : {},
