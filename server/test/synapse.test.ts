@@ -47,7 +47,7 @@ function postgresUrl(database: string): string {
   return base.toString();
 }
 
-describe('the production homeserver.yaml on a real Synapse and PostgreSQL', () => {
+describe('the production homeserver.yaml on a real Synapse and PostgreSQL', { timeout: 300_000 }, () => {
   let work: string;
   let instanceDir: string;
   let synapse: LocalSynapse | undefined;

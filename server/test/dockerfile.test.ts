@@ -1,0 +1,202 @@
+// gateway/Dockerfile, without a Docker engine: its instructions parsed (multi-stage, COPY sources that
+// exist and that Dockerfile.dockerignore lets into the context, production dependencies only in the
+// image, a non-root USER), and its esbuild step run as written, the bundle then started against the
+// production node_modules layout until it answers /healthz.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { freePort } from '@clawchat/local-synapse';
+import { init } from '../scripts/init.ts';
+import { repoRoot } from './helpers.ts';
+
+interface Instruction {
+  op: string;
+  args: string;
+}
+
+interface Stage {
+  base: string;
+  name?: string;
+  instructions: Instruction[];
+}
+
+function parseDockerfile(text: string): { args: Map<string, string>; stages: Stage[] } {
+  const lines = text.replace(/\\\n/g, ' ').split('\n');
+  const args = new Map<string, string>();
+  const stages: Stage[] = [];
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const [, op, rest] = /^(\w+)\s+(.*)$/.exec(line) ?? [];
+    if (!op) continue;
+    const upper = op.toUpperCase();
+    if (upper === 'ARG' && stages.length === 0) {
+      const [name, value] = rest!.split('=');
+      args.set(name!, value ?? '');
+    } else if (upper === 'FROM') {
+      const [, base, name] = /^(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?$/i.exec(rest!) ?? [];
+      stages.push({
+        base: base!.replace(/\$\{(\w+)\}/g, (_m, n) => args.get(n) ?? ''),
+        name,
+        instructions: [],
+      });
+    } else {
+      stages.at(-1)!.instructions.push({ op: upper, args: rest! });
+    }
+  }
+  return { args, stages };
+}
+
+/** The .dockerignore semantics the file uses: "*" then "!path" re-includes (and "**\/x" excludes). */
+function allowedByDockerignore(ignore: string, path: string): boolean {
+  let allowed = true;
+  for (const raw of ignore.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const negate = line.startsWith('!');
+    const pattern = (negate ? line.slice(1) : line).replace(/\/$/, '');
+    const regex = new RegExp(
+      `^${pattern
+        .replace(/[.+^$()|[\]\\]/g, '\\$&')
+        .replace(/\*\*\//g, '(.*/)?')
+        .replace(/(?<!\.)\*/g, '[^/]*')}(/.*)?$`,
+    );
+    if (regex.test(path)) allowed = negate;
+  }
+  return allowed;
+}
+
+const dockerfile = readFileSync(join(repoRoot, 'gateway', 'Dockerfile'), 'utf8');
+const dockerignore = readFileSync(join(repoRoot, 'gateway', 'Dockerfile.dockerignore'), 'utf8');
+const { stages } = parseDockerfile(dockerfile);
+const final = stages.at(-1)!;
+
+describe('gateway/Dockerfile', () => {
+  test('is multi-stage and ends on a Node 20+ slim image', () => {
+    assert.ok(stages.length >= 2);
+    assert.ok(
+      stages.every((s) => s.name),
+      'every stage is named',
+    );
+    const [, major] = /^node:(\d+)[.-].*slim/.exec(final.base) ?? [];
+    assert.ok(Number(major) >= 20, `final image ${final.base}`);
+  });
+
+  test('runs as a non-root user', () => {
+    const users = final.instructions.filter((i) => i.op === 'USER').map((i) => i.args.split(':')[0]);
+    assert.ok(users.length > 0, 'the final stage sets USER');
+    assert.ok(!['root', '0'].includes(users.at(-1)!), `USER ${users.at(-1)}`);
+  });
+
+  test('copies only files that exist and that the .dockerignore sends', () => {
+    const names = new Set(stages.map((s) => s.name));
+    let copies = 0;
+    for (const stage of stages) {
+      for (const instruction of stage.instructions.filter((i) => i.op === 'COPY' || i.op === 'ADD')) {
+        const parts = instruction.args.split(/\s+/);
+        const from = parts.find((p) => p.startsWith('--from='))?.slice(7);
+        const paths = parts.filter((p) => !p.startsWith('--'));
+        paths.pop(); // destination
+        if (from) {
+          assert.ok(names.has(from), `COPY --from=${from}: no such stage`);
+          continue;
+        }
+        for (const source of paths) {
+          copies += 1;
+          assert.ok(existsSync(join(repoRoot, source)), `COPY ${source}: no such file in the repository`);
+          assert.ok(
+            allowedByDockerignore(dockerignore, source),
+            `COPY ${source}: excluded by Dockerfile.dockerignore`,
+          );
+        }
+      }
+    }
+    assert.ok(copies > 0);
+  });
+
+  test('the image gets production dependencies only, and runs node dist/main.js', () => {
+    const runs = (stage: Stage) => stage.instructions.filter((i) => i.op === 'RUN').map((i) => i.args);
+    assert.ok(!runs(final).some((r) => /npm (ci|install)/.test(r)), 'no npm install in the final stage');
+    const sources = final.instructions
+      .filter((i) => i.op === 'COPY')
+      .map((i) => /--from=(\S+)/.exec(i.args)?.[1]);
+    const nodeModulesFrom = final.instructions.find((i) => i.op === 'COPY' && /node_modules/.test(i.args));
+    const depsStage = stages.find((s) => s.name === /--from=(\S+)/.exec(nodeModulesFrom!.args)?.[1])!;
+    assert.ok(
+      runs(depsStage).some((r) => /npm ci .*--omit=dev/.test(r)),
+      'node_modules come from npm ci --omit=dev',
+    );
+    assert.ok(sources.every(Boolean), 'the final stage copies from other stages only');
+    const cmd = final.instructions.find((i) => i.op === 'CMD')!;
+    assert.deepEqual(JSON.parse(cmd.args), ['node', 'dist/main.js']);
+    assert.ok(final.instructions.some((i) => i.op === 'WORKDIR' && i.args === '/app/gateway'));
+  });
+
+  test('its esbuild step bundles src/main.ts, and the bundle serves /healthz', {
+    timeout: 120_000,
+  }, async () => {
+    const build = stages.find((s) =>
+      s.instructions.some((i) => i.op === 'RUN' && i.args.includes('esbuild')),
+    )!;
+    const run = build.instructions.find((i) => i.op === 'RUN' && i.args.includes('esbuild'))!.args;
+    assert.match(run, /gateway\/src\/main\.ts/);
+    assert.ok(existsSync(join(repoRoot, 'gateway', 'src', 'main.ts')));
+    // The RUN line as written, with the output redirected into a scratch folder of this repository
+    // (so that the bundle's bare imports resolve in the repository's node_modules, as in the image's).
+    const scratch = mkdtempSync(join(repoRoot, 'server', '.bundle-test-'));
+    const work = mkdtempSync(join(tmpdir(), 'clawchat-bundle-'));
+    let child: ChildProcess | undefined;
+    try {
+      const outfile = join(scratch, 'main.js');
+      const script = run.replace('--outfile=gateway/dist/main.js', `--outfile=${outfile}`);
+      const built = spawnSync('sh', ['-c', script], { cwd: repoRoot, encoding: 'utf8' });
+      assert.equal(built.status, 0, `${script}\n${built.stderr}`);
+      const bundle = readFileSync(outfile, 'utf8');
+      assert.doesNotMatch(bundle, /from ["']@clawchat\//, '@clawchat/common is bundled, not imported');
+
+      const { registrationPath } = init({ outDir: join(work, 'server'), domain: 'chat.example.org' });
+      mkdirSync(join(work, 'run'), { recursive: true });
+      const port = await freePort();
+      child = spawn(process.execPath, [outfile], {
+        cwd: scratch,
+        env: {
+          PATH: process.env.PATH,
+          NODE_ENV: 'production',
+          GATEWAY_HOST: '127.0.0.1',
+          GATEWAY_PORT: String(port),
+          GATEWAY_REGISTRATION_FILE: registrationPath,
+          MATRIX_HOMESERVER_URL: 'http://127.0.0.1:9',
+          MATRIX_SERVER_NAME: 'chat.example.org',
+          LLM_PROVIDER: 'demo',
+          LOG_LEVEL: 'error',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr?.on('data', (chunk) => {
+        stderr += chunk;
+      });
+      const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+      let healthy = false;
+      while (!healthy && child.exitCode === null) {
+        healthy = await fetch(`http://127.0.0.1:${port}/healthz`)
+          .then((r) => r.ok)
+          .catch(() => false);
+        if (!healthy) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.ok(
+        healthy,
+        `the bundled gateway exited (${child.exitCode}) before answering /healthz:\n${stderr}`,
+      );
+      child.kill('SIGTERM');
+      await exited;
+    } finally {
+      child?.kill('SIGKILL');
+      rmSync(scratch, { recursive: true, force: true });
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
