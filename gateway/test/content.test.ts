@@ -1,0 +1,127 @@
+// What the bot sends: Markdown as sanitized HTML, streamed replies and their edits, commands, mentions.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parseCommand } from '../src/conversation/commands.ts';
+import { editContent, replyContent } from '../src/conversation/content.ts';
+import { renderMarkdown } from '../src/conversation/markdown.ts';
+import { normalizeHistory } from '../src/conversation/memory.ts';
+import { classifyMessage, mentionsBot } from '../src/conversation/message-kind.ts';
+import { editTxnId, replyTxnId } from '../src/conversation/txn-ids.ts';
+import type { MatrixEvent } from '../src/matrix/events.ts';
+
+const event = (content: Record<string, unknown>, type = 'm.room.message'): MatrixEvent => ({
+  type,
+  event_id: '$e',
+  room_id: '!r:localhost',
+  sender: '@u:localhost',
+  origin_server_ts: 1,
+  content,
+});
+
+describe('content', () => {
+  test('Markdown becomes sanitized HTML', () => {
+    assert.equal(renderMarkdown('**bold** and `code`'), '<p><strong>bold</strong> and <code>code</code></p>');
+    const html = renderMarkdown(
+      '<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>',
+    );
+    assert.ok(!html.includes('<script'));
+    assert.ok(!html.includes('href="javascript'));
+    assert.match(html, /&lt;script&gt;/, 'raw HTML is shown as text');
+    assert.ok(!html.includes('<img'));
+    assert.match(renderMarkdown('```js\nlet a = 1;\n```'), /<pre><code class="language-js">/);
+  });
+
+  test('replies and edits carry the stream state; threads stay in the thread', () => {
+    const reply = replyContent({ sourceEventId: '$src', threadRoot: '$root' }, 'Hi', 'streaming');
+    assert.deepEqual(reply['org.clawchat.stream'], { state: 'streaming' });
+    assert.deepEqual(reply['m.relates_to'], {
+      rel_type: 'm.thread',
+      event_id: '$root',
+      is_falling_back: true,
+      'm.in_reply_to': { event_id: '$src' },
+    });
+    const edit = editContent('$reply', 'Hi there', 'stopped');
+    assert.deepEqual(edit['m.relates_to'], { rel_type: 'm.replace', event_id: '$reply' });
+    const newContent = edit['m.new_content'] as Record<string, unknown>;
+    assert.deepEqual(newContent['org.clawchat.stream'], { state: 'stopped' });
+    assert.match(String(newContent.body), /^Hi there\n\n\*\(stopped\)\*$/);
+    assert.equal(edit.body, `* ${newContent.body}`);
+  });
+
+  test('transaction ids are derived from the source event, stable and distinct', () => {
+    assert.equal(replyTxnId('$a'), replyTxnId('$a'));
+    assert.notEqual(replyTxnId('$a'), replyTxnId('$b'));
+    assert.notEqual(editTxnId('$a', 1, 1), editTxnId('$a', 2, 1));
+    assert.match(replyTxnId('$a:localhost'), /^clawchat\.[\w-]+\.reply$/);
+  });
+
+  test('commands', () => {
+    assert.deepEqual(parseCommand('!help'), { name: 'help' });
+    assert.deepEqual(parseCommand('  !MODEL  claude-x '), { name: 'model', arg: 'claude-x' });
+    assert.deepEqual(parseCommand('!system Be brief.\nAlways.'), {
+      name: 'system',
+      arg: 'Be brief.\nAlways.',
+    });
+    assert.deepEqual(parseCommand('!dance'), { name: 'unknown', given: 'dance' });
+    assert.equal(parseCommand('hello !help'), null);
+    assert.equal(parseCommand('!'), null);
+  });
+
+  test('what a message asks for', () => {
+    assert.deepEqual(classifyMessage(event({ msgtype: 'm.text', body: 'hi' }), 10), {
+      kind: 'prompt',
+      text: 'hi',
+    });
+    assert.deepEqual(classifyMessage(event({ msgtype: 'm.text', body: 'x'.repeat(11) }), 10), {
+      kind: 'too_long',
+      length: 11,
+    });
+    assert.deepEqual(classifyMessage(event({ msgtype: 'm.image', body: 'a.png' }), 10), {
+      kind: 'unsupported',
+      what: 'images',
+    });
+    assert.deepEqual(classifyMessage(event({ body: 'w' }, 'm.sticker'), 10), {
+      kind: 'unsupported',
+      what: 'stickers',
+    });
+    assert.equal(classifyMessage(event({ msgtype: 'm.notice', body: 'bot' }), 10).kind, 'ignore');
+    assert.equal(
+      classifyMessage(
+        event({ msgtype: 'm.text', body: '* x', 'm.relates_to': { rel_type: 'm.replace', event_id: '$x' } }),
+        10,
+      ).kind,
+      'ignore',
+    );
+    assert.deepEqual(
+      classifyMessage(event({ msgtype: 'm.text', body: '> <@a:b> quoted\n\nreal text' }), 100),
+      {
+        kind: 'prompt',
+        text: 'real text',
+      },
+    );
+  });
+
+  test('mentions', () => {
+    const bot = '@clawbot:localhost';
+    assert.ok(mentionsBot(event({ body: 'hey', 'm.mentions': { user_ids: [bot] } }), bot, 'clawbot'));
+    assert.ok(mentionsBot(event({ body: 'clawbot: what time is it?' }), bot, 'clawbot'));
+    assert.ok(mentionsBot(event({ body: 'ask @clawbot:localhost' }), bot, 'clawbot'));
+    assert.ok(!mentionsBot(event({ body: 'clawbots are fun' }), bot, 'clawbot'));
+    assert.ok(!mentionsBot(event({ body: 'lunch?' }), bot, 'clawbot'));
+  });
+
+  test('history turns are merged to alternate and start with the user', () => {
+    assert.deepEqual(
+      normalizeHistory([
+        { role: 'assistant', content: 'hello' },
+        { role: 'user', content: 'a' },
+        { role: 'user', content: 'b' },
+        { role: 'assistant', content: 'c' },
+      ]),
+      [
+        { role: 'user', content: 'a\n\nb' },
+        { role: 'assistant', content: 'c' },
+      ],
+    );
+  });
+});
