@@ -1,0 +1,57 @@
+// `mode: sync` (an ordinary bot account with an access token, for homeservers whose admin you are
+// not), on embedded defaults with the demo provider, run as a real process; and graceful shutdown:
+// SIGTERM mid-reply lets the reply finish, then the process exits cleanly.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { getTestHomeserver, type RegisteredUser, type TestHomeserver } from '@clawchat/local-synapse/harness';
+import { type GatewayProcess, spawnGateway } from './support/gateway-process.ts';
+import { TestUser } from './support/matrix-user.ts';
+import { waitFor } from './support/wait.ts';
+
+let hs: TestHomeserver;
+let botAccount: RegisteredUser;
+let gateway: GatewayProcess;
+
+before(async () => {
+  hs = await getTestHomeserver();
+  botAccount = await hs.registerUser();
+  gateway = spawnGateway(
+    {
+      GATEWAY_MODE: 'sync',
+      MATRIX_HOMESERVER_URL: hs.baseUrl,
+      MATRIX_SERVER_NAME: hs.serverName,
+      MATRIX_ACCESS_TOKEN: botAccount.accessToken,
+      GATEWAY_PORT: '0',
+      EDIT_INTERVAL_MS: '100',
+      SHUTDOWN_GRACE_MS: '60000',
+    },
+    'sync-gateway',
+  );
+  await gateway.started;
+});
+
+after(async () => {
+  await gateway?.stop('SIGKILL');
+});
+
+test('sync mode with the demo provider: an invite is accepted and a message answered', async () => {
+  const alice = await TestUser.create(hs);
+  const room = await alice.dmWith(botAccount.userId);
+  const source = await alice.sendText(room, 'Hello demo');
+  const reply = await alice.finalReply(room, source, botAccount.userId);
+  assert.equal(reply.state, 'done');
+  assert.match(reply.body, /demo provider/);
+  assert.ok(reply.edits.length >= 1);
+
+  // Graceful shutdown: SIGTERM while a reply streams; the reply still ends `done`, the exit is clean.
+  const second = await alice.sendText(room, 'And again');
+  await waitFor(
+    'the second reply to start',
+    async () => (await alice.repliesTo(room, second, botAccount.userId))[0],
+  );
+  const code = await gateway.stop('SIGTERM');
+  assert.equal(code, 0);
+  const finished = await alice.finalReply(room, second, botAccount.userId, 10_000);
+  assert.equal(finished.state, 'done');
+  assert.match(finished.body, /demo provider/);
+});
