@@ -1,14 +1,24 @@
 // A conversation: GiftedChat with our own bubbles (each subscribed to its message), history paged
 // in as you scroll up, the bot's typing indicator, and the Stop / Regenerate controls.
 import { Stack, useLocalSearchParams, useRouter } from 'expo-router';
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import { ActivityIndicator, Pressable, StyleSheet, Text, View } from 'react-native';
-import { GiftedChat, type IMessage, type MessageProps } from 'react-native-gifted-chat';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import {
+  ActivityIndicator,
+  type NativeSyntheticEvent,
+  Platform,
+  Pressable,
+  StyleSheet,
+  Text,
+  type TextInputKeyPressEventData,
+  View,
+} from 'react-native';
+import { GiftedChat, type IMessage, type MessageProps, Send, type SendProps } from 'react-native-gifted-chat';
 import { ConnectionBanner } from '../../components/ConnectionBanner';
 import { ConversationActions } from '../../components/ConversationActions';
 import { EmptyState } from '../../components/EmptyState';
 import { MessageRow } from '../../components/MessageRow';
 import { ReplyControls } from '../../components/ReplyControls';
+import { TypingBubble } from '../../components/TypingBubble';
 import { countRender } from '../../lib/perf/renderCounts';
 import { useChatStore } from '../../lib/store/chat';
 import { selectBotTyping, selectRoomName, selectShells } from '../../lib/store/selectors';
@@ -40,9 +50,27 @@ export default function ChatScreen() {
     if (known && newest) markRead(roomId);
   }, [known, newest, roomId, markRead]);
 
+  const [text, setText] = useState('');
+  const textRef = useRef(text);
+  textRef.current = text;
+
   const onSend = useCallback(
     (messages: IMessage[]) => {
       for (const message of messages) send(roomId, message.text);
+      setText('');
+    },
+    [roomId, send],
+  );
+
+  // On a desktop browser, Enter sends and Shift+Enter starts a new line.
+  const onKeyPress = useCallback(
+    (event: NativeSyntheticEvent<TextInputKeyPressEventData & { shiftKey?: boolean }>) => {
+      if (Platform.OS !== 'web' || event.nativeEvent.key !== 'Enter' || event.nativeEvent.shiftKey) return;
+      event.preventDefault();
+      if (textRef.current.trim()) {
+        send(roomId, textRef.current);
+        setText('');
+      }
     },
     [roomId, send],
   );
@@ -54,6 +82,7 @@ export default function ChatScreen() {
     [roomId],
   );
   const renderFooter = useCallback(() => <ReplyControls roomId={roomId} />, [roomId]);
+  const renderTyping = useCallback(() => <TypingBubble visible={botTyping} />, [botTyping]);
   const renderEmpty = useCallback(
     () => (
       <View style={styles.emptyWrap}>
@@ -80,8 +109,16 @@ export default function ChatScreen() {
       testID: 'message-input',
       placeholder: 'Message your AI friend…',
       placeholderTextColor: colors.textMuted,
+      onKeyPress,
+      onChangeText: setText,
     }),
-    [colors.textMuted],
+    [colors.textMuted, onKeyPress],
+  );
+  const renderSend = useCallback(
+    (props: SendProps<IMessage>) => (
+      <Send {...props} sendButtonProps={{ accessibilityLabel: 'Send message', testID: 'send-button' }} />
+    ),
+    [],
   );
 
   return (
@@ -110,10 +147,13 @@ export default function ChatScreen() {
             messages={shells as IMessage[]}
             user={user}
             onSend={onSend}
+            text={text}
+            renderSend={renderSend}
             renderMessage={renderMessage}
             renderChatFooter={renderFooter}
             renderChatEmpty={renderEmpty}
             isTyping={botTyping}
+            renderTypingIndicator={renderTyping}
             loadEarlierMessagesProps={loadEarlier}
             colorScheme={scheme}
             textInputProps={textInputProps}

@@ -140,8 +140,12 @@ function applyHiddenStatus(t: RoomTimeline, event: TimelineEvent): RoomTimeline 
 function isCommandOrAnswer(t: RoomTimeline, event: TimelineEvent, ctx: ApplyContext): boolean {
   if (event.sender === ctx.myUserId && isCommandBody(event.content.body)) return true;
   if (event.sender === ctx.myUserId) return false;
+  // The bot's acknowledgement of a command (a notice answering it) is hidden; a regenerated reply,
+  // which also answers `!retry` but carries a stream state, is shown.
   const { inReplyTo } = relationOf(event.content);
-  return inReplyTo !== undefined && t.hidden[inReplyTo] === true;
+  return (
+    inReplyTo !== undefined && t.hidden[inReplyTo] === true && streamStateOf(event.content) === undefined
+  );
 }
 
 export function applyEvent(t: RoomTimeline, event: TimelineEvent, ctx: ApplyContext): RoomTimeline {
