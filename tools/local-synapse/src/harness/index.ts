@@ -70,7 +70,15 @@ async function startOwnRun(): Promise<TestHomeserver> {
   const run = await startTestRun({ log: (line) => console.error(line) });
   // This process owns the homeserver: it must not keep the test runner alive, and goes with the process.
   run.synapse.child.unref();
-  process.once('exit', () => run.synapse.child.kill('SIGTERM'));
+  const stopSynapse = () => run.synapse.child.kill('SIGTERM');
+  process.once('exit', stopSynapse);
+  // 'exit' does not run when a signal ends the process: take the homeserver along on those too.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      stopSynapse();
+      process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+    });
+  }
   process.env[STATE_ENV] = run.statePath;
   return homeserverFrom(run.state);
 }
