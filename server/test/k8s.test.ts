@@ -233,8 +233,14 @@ describe('server/k8s', () => {
       (w) => w.metadata.labels['app.kubernetes.io/name'] === 'synapse',
     );
     assert.equal(synapseWorkloads.length, 5);
+    // Workers wait for the main process (its database migrations) before starting.
+    for (const workload of synapseWorkloads.filter((w) => w.metadata.name !== 'synapse-main')) {
+      assert.equal(workload.spec.template.spec.initContainers[0].name, 'wait-for-main');
+    }
     for (const workload of synapseWorkloads) {
-      const init = workload.spec.template.spec.initContainers[0];
+      const init = workload.spec.template.spec.initContainers.find(
+        (c: { name: string }) => c.name === 'config',
+      );
       const script: string = init.command.join(' ');
       const templates = [...script.matchAll(/\/templates\/([\w.-]+\.yaml)/g)].map((m) => m[1]!);
       const provided = new Set([
@@ -294,10 +300,11 @@ describe('server/k8s', () => {
         .flatMap((c: { volumeMounts: { name: string; mountPath: string }[] }) => c.volumeMounts)
         .find((m: { name: string }) => m.name === volume.name);
       assert.equal(mounted.mountPath, '/appservices', workload.metadata.name);
-      const dir = pod.initContainers?.[0]?.env.find(
-        (e: { name: string }) => e.name === 'SYNAPSE_APPSERVICE_DIR',
-      );
-      if (dir) assert.equal(dir.value, '/appservices');
+      if (workload.metadata.labels['app.kubernetes.io/name'] === 'synapse') {
+        const config = pod.initContainers.find((c: { name: string }) => c.name === 'config');
+        const dir = config.env.find((e: { name: string }) => e.name === 'SYNAPSE_APPSERVICE_DIR');
+        assert.equal(dir.value, '/appservices');
+      }
     }
     const registration = exampleSecrets.find((s) => s.metadata.name === 'clawdbot-registration')!;
     assert.deepEqual(Object.keys(registration.stringData), ['clawdbot.yaml']);
