@@ -211,6 +211,10 @@ describe('application-service API', () => {
     ]) {
       assert.ok(metrics.includes(name), `metric ${name}`);
     }
+    // Typing notifications and read receipts went out and were accepted.
+    assert.match(metrics, /clawchat_homeserver_requests_total\{endpoint="typing",outcome="ok"\} [1-9]/);
+    assert.match(metrics, /clawchat_homeserver_requests_total\{endpoint="receipt",outcome="ok"\} [1-9]/);
+    assert.doesNotMatch(metrics, /endpoint="(receipt|typing|send)",outcome="4\d\d"/);
   });
 
   test('a user over the rate limit gets a polite notice, not silence', async () => {

@@ -36,6 +36,7 @@ export function displayText(text: string, state: StreamState, notice?: string): 
     const why = notice ?? 'the reply could not be completed';
     return text ? `${text}\n\n⚠️ *${why}*` : `⚠️ ${why}`;
   }
+  if (state === 'done' && !text.trim()) return '*(the model returned an empty reply)*';
   return text;
 }
 

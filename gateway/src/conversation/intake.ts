@@ -64,10 +64,10 @@ export class Intake {
 
   private async handleEvent(event: MatrixEvent): Promise<void> {
     const { botUserId } = this.o;
+    if (event.type === 'm.room.member') this.o.members.invalidate(event.room_id);
     if (event.sender === botUserId) return;
 
     if (event.type === 'm.room.member') {
-      this.o.members.invalidate(event.room_id);
       if (event.state_key === botUserId && event.content.membership === 'invite') {
         if (this.allowed(event.sender)) await this.enqueue(event, 'reply');
         else this.o.log.info({ roomId: event.room_id }, 'ignored an invite from a user who is not allowed');
