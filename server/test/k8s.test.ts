@@ -36,13 +36,58 @@ async function modelFor(apiVersion: string, kind: string) {
   ) => { validate(): void };
 }
 
+/**
+ * Fields the schema does not know (a typo such as `resourcez` passes the schema, which allows extra
+ * properties, but the API server rejects it under kubectl's strict field validation). The generated
+ * validator reads every property its schema defines, and enumerates the keys of free-form maps (labels,
+ * data, resources...): a key of a non-map object that it never read is unknown.
+ */
+function unknownFields(model: { validate(): void }): string[] {
+  const seen = new Map<object, { path: string; read: Set<string>; enumerated: boolean }>();
+  const proxies = new WeakMap<object, object>();
+  const wrap = (value: unknown, path: string): unknown => {
+    if (!value || typeof value !== 'object') return value;
+    const cached = proxies.get(value);
+    if (cached) return cached;
+    const info = { path, read: new Set<string>(), enumerated: false };
+    if (!Array.isArray(value)) seen.set(value, info);
+    const proxy = new Proxy(value, {
+      get(target, key, receiver) {
+        const child = Reflect.get(target, key, receiver);
+        if (typeof key !== 'string' || typeof child === 'function') return child;
+        if (!Array.isArray(target)) info.read.add(key);
+        return Object.hasOwn(target, key) ? wrap(child, `${path}/${key}`) : child;
+      },
+      ownKeys(target) {
+        info.enumerated = true;
+        return Reflect.ownKeys(target);
+      },
+    });
+    proxies.set(value, proxy);
+    return proxy;
+  };
+  model.validate.call(wrap(model, ''));
+  const unknown: string[] = [];
+  for (const [target, info] of seen) {
+    if (info.enumerated) continue;
+    for (const key of Object.keys(target)) if (!info.read.has(key)) unknown.push(`${info.path}/${key}`);
+  }
+  return unknown;
+}
+
 async function validate(object: K8sObject, where: string) {
   const Model = await modelFor(object.apiVersion, object.kind);
+  const model = new Model(object);
   try {
-    new Model(object).validate();
+    model.validate();
   } catch (error) {
     assert.fail(`${where}: ${object.kind} ${object.metadata?.name}: ${(error as Error).message}`);
   }
+  assert.deepEqual(
+    unknownFields(model),
+    [],
+    `${where}: ${object.kind} ${object.metadata?.name}: unknown fields`,
+  );
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: pod specs are walked generically
@@ -63,7 +108,16 @@ describe('server/k8s', () => {
     }
   });
 
-  test('every object validates against the Kubernetes schema of its apiVersion and kind', async () => {
+  test('the strict check finds a misspelt field', async () => {
+    const Model = await modelFor('v1', 'Pod');
+    const pod = new Model({
+      metadata: { name: 'x' },
+      spec: { containers: [{ name: 'c', image: 'i', resourcez: {} }] },
+    });
+    assert.deepEqual(unknownFields(pod), ['/spec/containers/0/resourcez']);
+  });
+
+  test('every object validates against the Kubernetes schema of its apiVersion and kind, with no unknown field', async () => {
     for (const file of [...kustomization.resources, 'secrets.example.yaml']) {
       for (const object of objectsOf(file)) await validate(object, file);
     }
