@@ -91,6 +91,7 @@ describe('homeserver.yaml rendering', () => {
   test('a template variable without a value is named', () => {
     assert.throws(
       () =>
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the template's placeholder syntax, on purpose
         renderTemplate(
           'a: ${DOMAIN}\nb: ${MISSING_ONE}\nc: ${WITH_DEFAULT:-x}\n',
           { DOMAIN: 'd' },
