@@ -2,7 +2,8 @@
 // every variable in .env.example, and homeserver.yaml rendered the way the one-shot service renders it,
 // from an .env that server:init writes. No Docker engine here: the file is checked, not run.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -68,7 +69,6 @@ describe('docker-compose.yml', () => {
           continue;
         }
         const path = source!.replace(/^\.\//, '');
-        if (path === REGISTRATION_PATH) continue; // written by server:init: checked below
         if (path === 'web') continue; // optional: the app's web build, git-ignored
         assert.ok(existsSync(join(serverDir, path)), `${name}: ${source} does not exist`);
       }
@@ -77,7 +77,10 @@ describe('docker-compose.yml', () => {
 
   test('the registration server:init writes is the file mounted for Synapse and the gateway', () => {
     const mounts = services['synapse-config']!.volumes ?? [];
-    assert.ok(mounts.includes(`./${REGISTRATION_PATH}:/templates/clawdbot.yaml:ro`));
+    const [folder, file] = REGISTRATION_PATH.split('/');
+    assert.ok(mounts.includes(`./${folder}:/templates/${folder}:ro`));
+    const script = services['synapse-config']!.command!.join('\n');
+    assert.match(script, new RegExp(`cp /templates/${folder}/${file} /appservices/${file}`));
     // ...published into the appservices volume, which Synapse and the gateway mount at /appservices.
     assert.ok(services.synapse!.volumes?.includes('appservices:/appservices:ro'));
     assert.ok(services.clawdbot!.volumes?.includes('appservices:/appservices:ro'));
@@ -223,6 +226,50 @@ describe('server:init and the rendered homeserver.yaml', () => {
         [8008, 'http'],
         [9000, 'metrics'],
       ],
+    );
+  });
+
+  test("the synapse-config service's script renders into the volumes as it would in its container", (t) => {
+    if (process.getuid?.() !== 0) {
+      t.skip('the script chowns files to Synapse uid 991: needs root');
+      return;
+    }
+    const dotenv = parseEnvFile(readFileSync(result.envPath, 'utf8'));
+    const service = services['synapse-config']!;
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
+    for (const [name, value] of Object.entries(service.environment ?? {}))
+      env[name] = interpolate(String(value), dotenv);
+    // The container's mounts, as folders of this machine.
+    const root = join(dir, 'container');
+    const mounts: Record<string, string> = {};
+    for (const volume of service.volumes ?? []) {
+      const [source, target] = volume.split(':') as [string, string];
+      mounts[target] = source.startsWith('.') ? join(dir, source) : join(root, source);
+      if (!source.startsWith('.')) mkdirSync(mounts[target]!, { recursive: true });
+    }
+    // The bind mounts are the files of server/ (the registration: server:init's, in `dir`).
+    for (const [target, path] of Object.entries(mounts)) {
+      if (target.startsWith('/templates/') && !target.endsWith('appservices')) {
+        mounts[target] = join(serverDir, path.slice(dir.length + 1));
+      }
+    }
+    const targets = Object.keys(mounts).sort((a, b) => b.length - a.length);
+    const pattern = new RegExp(`(${targets.map((t) => t.replace(/[.]/g, '\\.')).join('|')})(?=/|\\s|$)`, 'g');
+    const script = service
+      .command!.slice(2)
+      .join('\n')
+      .replace(pattern, (target) => mounts[target]!);
+    const run = spawnSync('sh', ['-euc', script], { env, encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const data = mounts['/data']!;
+    const config = parse(readFileSync(join(data, 'homeserver.yaml'), 'utf8'));
+    assert.equal(config.registration_shared_secret, dotenv.get('SYNAPSE_REGISTRATION_SHARED_SECRET'));
+    assert.equal(statSync(join(data, 'homeserver.yaml')).uid, 991);
+    assert.equal(statSync(join(data, 'homeserver.yaml')).mode & 0o777, 0o600);
+    assert.ok(existsSync(join(data, 'log.config')) && existsSync(join(data, 'media_store')));
+    assert.equal(
+      readFileSync(join(mounts['/appservices']!, 'clawdbot.yaml'), 'utf8'),
+      readFileSync(result.registrationPath, 'utf8'),
     );
   });
 });

@@ -4,9 +4,9 @@
 // Ingress to Services, Secrets and ConfigMaps, the worker names of synapse/shared.yaml to the pods).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { init, parseEnvFile } from '../scripts/init.ts';
@@ -391,6 +391,56 @@ describe('server/k8s', () => {
         again.find((s) => s.metadata.name === 'synapse-signing-key')!.stringData['signing.key'],
         key,
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("each Synapse pod's init container script renders its three files, as in the pod", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clawchat-k8s-init-'));
+    try {
+      const { secretsPath } = init({ outDir: dir, domain: 'chat.example.org', k8s: true });
+      const secrets = yamlDocuments(secretsPath!) as K8sObject[];
+      const config = parseEnvFile(readFileSync(join(k8sDir, 'config.env'), 'utf8'));
+      const templates = generated.get('synapse-templates')!.files!;
+      for (const workload of workloads.filter(
+        (w) => w.metadata.labels['app.kubernetes.io/name'] === 'synapse',
+      )) {
+        const pod = `${workload.metadata.name}-0`;
+        const container = workload.spec.template.spec.initContainers.find(
+          (c: { name: string }) => c.name === 'config',
+        );
+        const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
+        for (const from of container.envFrom) {
+          if (from.configMapRef) for (const [k, v] of config) env[k] = v;
+          if (from.secretRef)
+            Object.assign(env, secrets.find((s) => s.metadata.name === from.secretRef.name)!.stringData);
+        }
+        for (const e of container.env)
+          env[e.name] = e.value ?? (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name' ? pod : '');
+        // The ConfigMap's keys are the files' names; /config is the pod's emptyDir.
+        const out = join(dir, pod);
+        mkdirSync(out);
+        const mountedTemplates = join(dir, `${pod}-templates`);
+        mkdirSync(mountedTemplates);
+        for (const file of templates)
+          copyFileSync(join(k8sDir, file), join(mountedTemplates, basename(file)));
+        const script = container.command[2]
+          .replaceAll('/templates/', `${mountedTemplates}/`)
+          .replaceAll('/config/', `${out}/`);
+        const run = spawnSync('sh', ['-euc', script], { env, encoding: 'utf8' });
+        assert.equal(run.status, 0, `${pod}: ${run.stderr}`);
+        for (const file of ['homeserver.yaml', 'shared.yaml', 'process.yaml']) {
+          const text = readFileSync(join(out, file), 'utf8');
+          assert.doesNotMatch(text, /\$\{/, `${pod}/${file}`);
+        }
+        const processFile = yamlDocuments(join(out, 'process.yaml'))[0] as { worker_name?: string };
+        if (workload.metadata.name !== 'synapse-main') assert.equal(processFile.worker_name, pod);
+        const homeserver = yamlDocuments(join(out, 'homeserver.yaml'))[0] as Record<string, unknown>;
+        assert.equal(homeserver.server_name, config.get('DOMAIN'));
+        assert.equal(homeserver.signing_key_path, '/keys/signing.key');
+        assert.ok(existsSync(join(out, 'log.config')));
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
