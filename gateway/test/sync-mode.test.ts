@@ -12,21 +12,20 @@ let hs: TestHomeserver;
 let botAccount: RegisteredUser;
 let gateway: GatewayProcess;
 
+const syncEnv = () => ({
+  GATEWAY_MODE: 'sync',
+  MATRIX_HOMESERVER_URL: hs.baseUrl,
+  MATRIX_SERVER_NAME: hs.serverName,
+  MATRIX_ACCESS_TOKEN: botAccount.accessToken,
+  GATEWAY_PORT: '0',
+  EDIT_INTERVAL_MS: '100',
+  SHUTDOWN_GRACE_MS: '60000',
+});
+
 before(async () => {
   hs = await getTestHomeserver();
   botAccount = await hs.registerUser();
-  gateway = spawnGateway(
-    {
-      GATEWAY_MODE: 'sync',
-      MATRIX_HOMESERVER_URL: hs.baseUrl,
-      MATRIX_SERVER_NAME: hs.serverName,
-      MATRIX_ACCESS_TOKEN: botAccount.accessToken,
-      GATEWAY_PORT: '0',
-      EDIT_INTERVAL_MS: '100',
-      SHUTDOWN_GRACE_MS: '60000',
-    },
-    'sync-gateway',
-  );
+  gateway = spawnGateway(syncEnv(), 'sync-gateway');
   await gateway.started;
 });
 
@@ -34,9 +33,12 @@ after(async () => {
   await gateway?.stop('SIGKILL');
 });
 
+let alice: TestUser;
+let room: string;
+
 test('sync mode with the demo provider: an invite is accepted and a message answered', async () => {
-  const alice = await TestUser.create(hs);
-  const room = await alice.dmWith(botAccount.userId);
+  alice = await TestUser.create(hs);
+  room = await alice.dmWith(botAccount.userId);
   const source = await alice.sendText(room, 'Hello demo');
   const reply = await alice.finalReply(room, source, botAccount.userId);
   assert.equal(reply.state, 'done');
@@ -54,4 +56,22 @@ test('sync mode with the demo provider: an invite is accepted and a message answ
   const finished = await alice.finalReply(room, second, botAccount.userId, 10_000);
   assert.equal(finished.state, 'done');
   assert.match(finished.body, /demo provider/);
+});
+
+test('after a restart, sync mode answers what came while it was down, and nothing twice', async () => {
+  const whileDown = await alice.sendText(room, 'Are you back?');
+  gateway = spawnGateway(syncEnv(), 'sync-gateway-restarted');
+  await gateway.started;
+  const reply = await alice.finalReply(room, whileDown, botAccount.userId);
+  assert.equal(reply.state, 'done');
+  const next = await alice.sendText(room, 'Good');
+  await alice.finalReply(room, next, botAccount.userId);
+  const timeline = await alice.timeline(room);
+  const answers = timeline.filter(
+    (e) =>
+      e.sender === botAccount.userId &&
+      e.type === 'm.room.message' &&
+      (e.content['m.relates_to'] as { rel_type?: string } | undefined)?.rel_type !== 'm.replace',
+  );
+  assert.equal(answers.length, 4, 'four messages, four answers');
 });

@@ -1,6 +1,7 @@
 // `mode: sync`: for homeservers whose admin you are not, the bot is an ordinary user with an access
 // token; this loop long-polls `/sync` and hands the events to the same intake as the application
-// service. The first sync only catches up (pending invites are accepted, old messages are not answered).
+// service. The first sync catches up: pending invites are accepted, and recent messages that came
+// after the bot's last message (sent while no gateway was running) are answered.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../observability/logger.ts';
 import type { MatrixClientApi, SyncResponse } from './client-api.ts';
@@ -13,9 +14,12 @@ const FILTER = JSON.stringify({
     ephemeral: { types: [] },
     account_data: { types: [] },
     state: { lazy_load_members: true, types: ['m.room.member'] },
-    timeline: { limit: 50 },
+    timeline: { limit: 20 },
   },
 });
+
+/** On the first sync after a start, messages younger than this that the bot has not answered yet are answered. */
+const CATCH_UP_WINDOW_MS = 10 * 60_000;
 
 export function eventsFromSync(res: SyncResponse, botUserId: string, catchingUp: boolean): MatrixEvent[] {
   const events: MatrixEvent[] = [];
@@ -39,9 +43,16 @@ export function eventsFromSync(res: SyncResponse, botUserId: string, catchingUp:
       });
     }
   }
-  if (catchingUp) return events;
+  const recent = Date.now() - CATCH_UP_WINDOW_MS;
   for (const [roomId, room] of Object.entries(res.rooms?.join ?? {})) {
-    for (const event of room.timeline?.events ?? []) {
+    let timeline = room.timeline?.events ?? [];
+    if (catchingUp) {
+      // After a restart: only what came after the bot's last message, and only recent messages
+      // (older ones were answered before, or are too old to answer now).
+      const lastByBot = timeline.findLastIndex((e) => e.sender === botUserId);
+      timeline = timeline.slice(lastByBot + 1).filter((e) => (e.origin_server_ts as number) >= recent);
+    }
+    for (const event of timeline) {
       if (typeof event.event_id !== 'string' || typeof event.type !== 'string') continue;
       events.push({ ...event, room_id: roomId } as MatrixEvent);
     }
