@@ -233,7 +233,8 @@ function main(argv: string[]) {
     force: values.force,
     outDir: values['out-dir'],
   });
-  const shown = (path: string) => relative(process.cwd(), path) || path;
+  // npm runs scripts in server/; INIT_CWD is where the command was typed.
+  const shown = (path: string) => relative(process.env.INIT_CWD ?? process.cwd(), path) || path;
   console.log(`${result.created ? 'wrote' : 'kept and completed'} ${shown(result.envPath)}`);
   console.log(`wrote ${shown(result.registrationPath)} (the gateway's appservice registration)`);
   if (result.secretsPath) console.log(`wrote ${shown(result.secretsPath)} (kubectl apply -f it)`);
