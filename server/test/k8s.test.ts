@@ -312,6 +312,30 @@ describe('server/k8s', () => {
     }
   });
 
+  test('every $(VAR) in an env value names a variable defined before it (env or envFrom)', () => {
+    const secrets = new Map(exampleSecrets.map((s) => [s.metadata.name, Object.keys(s.stringData)]));
+    const config = [...parseEnvFile(readFileSync(join(k8sDir, 'config.env'), 'utf8')).keys()];
+    for (const workload of workloads) {
+      for (const container of containersOf(workload)) {
+        const defined = new Set<string>(
+          (container.envFrom ?? []).flatMap(
+            (from: { secretRef?: { name: string }; configMapRef?: { name: string } }) =>
+              from.secretRef ? (secrets.get(from.secretRef.name) ?? []) : from.configMapRef ? config : [],
+          ),
+        );
+        for (const env of container.env ?? []) {
+          for (const [, name] of String(env.value ?? '').matchAll(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)) {
+            assert.ok(
+              defined.has(name!),
+              `${workload.metadata.name}/${container.name}: ${env.name} uses $(${name})`,
+            );
+          }
+          defined.add(env.name);
+        }
+      }
+    }
+  });
+
   test('synapse/shared.yaml names the pods that exist: event persisters, media worker, main', () => {
     const shared = yamlDocuments(join(k8sDir, 'synapse', 'shared.yaml'))[0] as {
       instance_map: Record<string, { host: string; port: number }>;
