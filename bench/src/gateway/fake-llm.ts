@@ -1,0 +1,209 @@
+// The benchmark's fake LLM, run as its own process: the Anthropic Messages streaming wire format (as the
+// official SDK reads it) with a configurable time to first token, tokens/s and tokens per SSE event.
+// Lean on purpose (one timer per stream, no request recording), to hold 10,000+ concurrent streams.
+// It notes, per conversation tag, when the request arrived and when its first token was written, so
+// the driver can subtract the model's own latency exactly:
+//   GET /bench/timings → { timings: { [tag]: [receivedAt, firstTokenAt, endAt] }, ... } (epoch ms)
+//   node --import tsx bench/src/gateway/fake-llm.ts --ttft 300 --tps 50 --chunk 1 --tokens 150
+// Prints one JSON line {"url","port"} once listening; stops on SIGTERM/SIGINT.
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { replyText, TAG_PATTERN, tokenize } from './fake-llm-text.ts';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    ttft: { type: 'string', default: '300' },
+    tps: { type: 'string', default: '50' },
+    chunk: { type: 'string', default: '1' },
+    tokens: { type: 'string', default: '150' },
+  },
+  strict: true,
+});
+const num = (name: string, raw: string | undefined, min: number): number => {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min) {
+    process.stderr.write(`--${name} must be a number >= ${min}, got ${JSON.stringify(raw)}\n`);
+    process.exit(2);
+  }
+  return value;
+};
+const ttftMs = num('ttft', values.ttft, 0);
+const tps = num('tps', values.tps, 0);
+const chunkSize = Math.floor(num('chunk', values.chunk, 1));
+const tokens = Math.floor(num('tokens', values.tokens, 1));
+const chunkIntervalMs = tps > 0 ? (chunkSize / tps) * 1000 : 0;
+
+const now = () => performance.timeOrigin + performance.now();
+const sse = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+
+const timings = new Map<string, [number, number, number]>();
+let requests = 0;
+let active = 0;
+let peakActive = 0;
+let completed = 0;
+let cut = 0;
+let idSeq = 0;
+const lag = monitorEventLoopDelay({ resolution: 10 });
+lag.enable();
+
+function chunksOf(text: string): string[] {
+  const words = tokenize(text);
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i += chunkSize) out.push(words.slice(i, i + chunkSize).join(''));
+  return out;
+}
+
+function stream(res: ServerResponse, tag: string, model: string, receivedAt: number): void {
+  const id = `msg_bench${(++idSeq).toString(36)}`;
+  const chunks = chunksOf(replyText(tag, tokens));
+  const timing: [number, number, number] = [receivedAt, 0, 0];
+  timings.set(tag, timing);
+  active++;
+  peakActive = Math.max(peakActive, active);
+  let closed = false;
+  let finished = false;
+  const done = () => {
+    if (finished) return;
+    finished = true;
+    active--;
+  };
+  res.on('close', () => {
+    closed = true;
+    if (!finished) cut++;
+    done();
+  });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'request-id': `req_${id}`,
+  });
+  res.write(
+    sse('message_start', {
+      type: 'message_start',
+      message: {
+        id,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 10, output_tokens: 1 },
+      },
+    }) +
+      sse('content_block_start', {
+        type: 'content_block_start',
+        index: 0,
+        content_block: { type: 'text', text: '' },
+      }),
+  );
+  let i = 0;
+  const next = () => {
+    if (closed) return;
+    if (i < chunks.length) {
+      res.write(
+        sse('content_block_delta', {
+          type: 'content_block_delta',
+          index: 0,
+          delta: { type: 'text_delta', text: chunks[i] },
+        }),
+      );
+      if (i === 0) timing[1] = now();
+      i++;
+      if (chunkIntervalMs === 0) {
+        next();
+        return;
+      }
+      if (i < chunks.length) {
+        setTimeout(next, chunkIntervalMs);
+        return;
+      }
+    }
+    res.end(
+      sse('content_block_stop', { type: 'content_block_stop', index: 0 }) +
+        sse('message_delta', {
+          type: 'message_delta',
+          delta: { stop_reason: 'end_turn', stop_sequence: null },
+          usage: { output_tokens: tokens },
+        }) +
+        sse('message_stop', { type: 'message_stop' }),
+    );
+    timing[2] = now();
+    completed++;
+    done();
+  };
+  setTimeout(next, ttftMs);
+}
+
+const server = createServer((req, res) => {
+  const path = (req.url ?? '/').split('?')[0];
+  if (req.method === 'GET' && path === '/bench/timings') {
+    const body = JSON.stringify({
+      requests,
+      completed,
+      cut,
+      active,
+      peakActive,
+      eventLoopLagMs: { p50: lag.percentile(50) / 1e6, p99: lag.percentile(99) / 1e6, max: lag.max / 1e6 },
+      timings: Object.fromEntries(timings),
+    });
+    res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    return;
+  }
+  if (req.method === 'POST' && path === '/bench/reset') {
+    timings.clear();
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    return;
+  }
+  if (req.method !== 'POST' || path !== '/v1/messages') {
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: `no route ${path}` } }),
+    );
+    return;
+  }
+  requests++;
+  const receivedAt = now();
+  const parts: Buffer[] = [];
+  req.on('data', (part: Buffer) => parts.push(part));
+  req.on('end', () => {
+    let body: { model?: string; messages?: Array<{ role: string; content: unknown }>; stream?: boolean };
+    try {
+      body = JSON.parse(Buffer.concat(parts).toString('utf8'));
+    } catch {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'bad JSON' } }),
+      );
+      return;
+    }
+    const last = body.messages?.filter((m) => m.role === 'user').at(-1)?.content;
+    const lastText = typeof last === 'string' ? last : JSON.stringify(last ?? '');
+    const tag = TAG_PATTERN.exec(lastText)?.[0] ?? `untagged-${requests}`;
+    if (body.stream !== true) {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'stream only' } }),
+      );
+      return;
+    }
+    stream(res, tag, body.model ?? 'fake', receivedAt);
+  });
+});
+server.keepAliveTimeout = 60_000;
+server.requestTimeout = 0;
+server.headersTimeout = 0;
+server.listen({ host: '127.0.0.1', port: Number(values.port), backlog: 8192 }, () => {
+  const { port } = server.address() as AddressInfo;
+  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}`, port })}\n`);
+});
+const stop = () => {
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+  setTimeout(() => process.exit(0), 2000).unref();
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

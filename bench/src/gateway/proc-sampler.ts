@@ -1,0 +1,185 @@
+// CPU seconds and resident memory of processes, sampled from /proc every ~500 ms (Linux only).
+// A watched process counts with its descendants (Synapse runs as python under unshare/chroot).
+import { readdirSync, readFileSync } from 'node:fs';
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+const PAGE_KB = 4;
+
+interface StatLine {
+  ppid: number;
+  cpuTicks: number;
+  rssKb: number;
+}
+
+function readStat(pid: number): StatLine | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces and parentheses: the fields start after the last ')'.
+    const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    // rest[0] = state (field 3); utime = field 14, stime = field 15, rss = field 24 (pages)
+    return {
+      ppid: Number(rest[1]),
+      cpuTicks: Number(rest[11]) + Number(rest[12]),
+      rssKb: Number(rest[21]) * PAGE_KB,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pid and all its descendants (one scan of /proc). */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    const stat = readStat(pid);
+    if (!stat) continue;
+    const list = children.get(stat.ppid);
+    if (list) list.push(pid);
+    else children.set(stat.ppid, [pid]);
+  }
+  const out: number[] = [];
+  const todo = [root];
+  while (todo.length > 0) {
+    const pid = todo.pop() as number;
+    out.push(pid);
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+export interface ProcessFigures {
+  name: string;
+  pid: number;
+  /** CPU seconds (user + system) used while sampled. */
+  cpuSeconds: number;
+  /** Mean CPU use over the sampled window, in cores (1 = one core busy). */
+  meanCores: number;
+  /** Highest CPU use over one sampling interval, in cores. */
+  peakCores: number;
+  peakRssMB: number;
+  lastRssMB: number;
+}
+
+interface Watched {
+  name: string;
+  pid: number;
+  tree: boolean;
+  startTicks?: number;
+  lastTicks?: number;
+  lastAt?: number;
+  /** Ticks of descendants that exited are lost; keep the highest total seen. */
+  peakCores: number;
+  peakRssKb: number;
+  lastRssKb: number;
+  pids: number[];
+}
+
+export class ProcSampler {
+  private readonly watched: Watched[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private startedAt = 0;
+  private samples = 0;
+  /** Optional per-sample callback (timeline of the run). */
+  onSample?: (at: number, byName: Record<string, { cores: number; rssMB: number }>) => void;
+
+  watch(name: string, pid: number, options: { tree?: boolean } = {}): void {
+    const w: Watched = {
+      name,
+      pid,
+      tree: options.tree ?? false,
+      peakCores: 0,
+      peakRssKb: 0,
+      lastRssKb: 0,
+      pids: [pid],
+    };
+    if (w.tree) w.pids = processTree(pid);
+    this.watched.push(w);
+    if (this.timer) this.sampleOne(w, performance.now());
+  }
+
+  start(intervalMs = 500): void {
+    this.startedAt = performance.now();
+    this.sample();
+    this.timer = setInterval(() => this.sample(), intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops sampling (one last sample first) and returns the figures. */
+  stop(): ProcessFigures[] {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.sample();
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    return this.watched.map((w) => {
+      const cpuSeconds = ((w.lastTicks ?? 0) - (w.startTicks ?? 0)) / CLOCK_TICKS;
+      return {
+        name: w.name,
+        pid: w.pid,
+        cpuSeconds: round(cpuSeconds, 2),
+        meanCores: round(seconds > 0 ? cpuSeconds / seconds : 0, 2),
+        peakCores: round(w.peakCores, 2),
+        peakRssMB: round(w.peakRssKb / 1024, 1),
+        lastRssMB: round(w.lastRssKb / 1024, 1),
+      };
+    });
+  }
+
+  get sampleCount(): number {
+    return this.samples;
+  }
+
+  private sample(): void {
+    const now = performance.now();
+    this.samples += 1;
+    const byName: Record<string, { cores: number; rssMB: number }> = {};
+    for (const w of this.watched) {
+      const cores = this.sampleOne(w, now);
+      byName[w.name] = { cores: round(cores, 2), rssMB: round(w.lastRssKb / 1024, 1) };
+    }
+    this.onSample?.(now, byName);
+  }
+
+  private sampleOne(w: Watched, now: number): number {
+    if (w.tree && this.samples % 4 === 1) w.pids = processTree(w.pid);
+    let ticks = 0;
+    let rss = 0;
+    let alive = false;
+    for (const pid of w.pids) {
+      const stat = readStat(pid);
+      if (!stat) continue;
+      alive = true;
+      ticks += stat.cpuTicks;
+      rss += stat.rssKb;
+    }
+    if (!alive) return 0;
+    let cores = 0;
+    if (w.startTicks === undefined) w.startTicks = ticks;
+    if (w.lastTicks !== undefined && w.lastAt !== undefined && now > w.lastAt) {
+      const delta = Math.max(0, ticks - w.lastTicks);
+      cores = delta / CLOCK_TICKS / ((now - w.lastAt) / 1000);
+      w.peakCores = Math.max(w.peakCores, cores);
+    }
+    w.lastTicks = Math.max(ticks, w.lastTicks ?? 0);
+    w.lastAt = now;
+    w.lastRssKb = rss;
+    w.peakRssKb = Math.max(w.peakRssKb, rss);
+    return cores;
+  }
+}
+
+/** VmHWM (peak resident set) of a live process, in MB, as the kernel counts it. */
+export function peakRssFromKernelMB(pid: number): number | undefined {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? round(Number(match[1]) / 1024, 1) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function round(n: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}

@@ -1,0 +1,175 @@
+// Child processes of the gateway benchmarks: the gateway itself (node --import tsx gateway/src/main.ts,
+// configured by environment), the fake LLM, each stopped on exit (also on failure).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const here = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = join(here, '..', '..', '..');
+
+const children = new Set<ChildProcess>();
+
+/** Kills every child still running (SIGTERM, then SIGKILL after `graceMs`). */
+export async function stopAll(graceMs = 5000): Promise<void> {
+  await Promise.all([...children].map((child) => stopChild(child, graceMs)));
+}
+
+export async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    children.delete(child);
+    return;
+  }
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+  children.delete(child);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const child of children) child.kill('SIGKILL');
+    process.exit(130);
+  });
+}
+process.once('exit', () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+export interface FakeLlm {
+  child: ChildProcess;
+  url: string;
+}
+
+export interface FakeLlmTiming {
+  requests: number;
+  completed: number;
+  cut: number;
+  peakActive: number;
+  eventLoopLagMs: { p50: number; p99: number; max: number };
+  /** tag → [receivedAt, firstTokenAt, endAt] (epoch ms) */
+  timings: Record<string, [number, number, number]>;
+}
+
+export async function startFakeLlm(options: {
+  ttftMs: number;
+  tokensPerSecond: number;
+  chunk: number;
+  tokens: number;
+}): Promise<FakeLlm> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(here, 'fake-llm.ts'),
+      `--ttft=${options.ttftMs}`,
+      `--tps=${options.tokensPerSecond}`,
+      `--chunk=${options.chunk}`,
+      `--tokens=${options.tokens}`,
+    ],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  children.add(child);
+  const lines = createInterface({ input: child.stdout! });
+  const first = await Promise.race([
+    once(lines, 'line').then(([line]) => String(line)),
+    once(child, 'exit').then(() => {
+      throw new Error('the fake LLM exited during start-up');
+    }),
+  ]);
+  const { url } = JSON.parse(first) as { url: string };
+  return { child, url };
+}
+
+export async function fakeLlmTimings(url: string): Promise<FakeLlmTiming> {
+  const response = await fetch(`${url}/bench/timings`);
+  return (await response.json()) as FakeLlmTiming;
+}
+
+export interface GatewayProcess {
+  child: ChildProcess;
+  port: number;
+  /** Log lines by level (pino numbers: 40 warn, 50 error, 60 fatal), and the first few messages. */
+  logCounts: Record<string, number>;
+  firstProblems: string[];
+  exitInfo(): string | undefined;
+}
+
+/** Starts the gateway as its own process and waits until /healthz answers. */
+export async function startGateway(env: Record<string, string>, port: number): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'gateway', 'src', 'main.ts')], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  const logCounts: Record<string, number> = {};
+  const firstProblems: string[] = [];
+  const note = (line: string) => {
+    let level = 'text';
+    let msg = line;
+    try {
+      const parsed = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
+      level = String(parsed.level ?? 'text');
+      msg = `${parsed.msg ?? ''}${parsed.err?.message ? `: ${parsed.err.message}` : ''}`;
+    } catch {}
+    logCounts[level] = (logCounts[level] ?? 0) + 1;
+    if (level !== '30' && level !== '20' && firstProblems.length < 8) firstProblems.push(msg.slice(0, 300));
+  };
+  createInterface({ input: child.stdout! }).on('line', note);
+  createInterface({ input: child.stderr! }).on('line', note);
+  let exit: string | undefined;
+  child.once('exit', (code, signal) => {
+    exit = `exit ${code ?? signal}`;
+  });
+  const deadline = performance.now() + 60_000;
+  for (;;) {
+    if (exit) throw new Error(`the gateway ${exit} during start-up: ${firstProblems.join(' | ')}`);
+    if (performance.now() > deadline) throw new Error('the gateway did not answer /healthz within 60 s');
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (response.ok) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { child, port, logCounts, firstProblems, exitInfo: () => exit };
+}
+
+/** Selected series of the gateway's Prometheus metrics (histogram quantiles are approximated by buckets). */
+export async function scrapeMetrics(port: number): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    for (const line of text.split('\n')) {
+      if (line.startsWith('#') || !line) continue;
+      const match = /^(clawchat_[a-z_]+)(\{[^}]*\})? ([0-9.e+-]+|NaN)$/.exec(line);
+      if (!match) continue;
+      const [, name, labels] = match;
+      if (name!.startsWith('clawchat_gateway_')) continue;
+      out[`${name}${labels ?? ''}`] = Number(match[3]);
+    }
+  } catch {}
+  return out;
+}
+
+/** A quantile estimated from a Prometheus histogram's cumulative buckets (upper bound of the bucket). */
+export function histogramQuantile(
+  metrics: Record<string, number>,
+  name: string,
+  q: number,
+): number | undefined {
+  const buckets: Array<[number, number]> = [];
+  for (const [key, value] of Object.entries(metrics)) {
+    const match = new RegExp(`^${name}_bucket\\{le="([^"]+)"\\}$`).exec(key);
+    if (match) buckets.push([match[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(match[1]), value]);
+  }
+  buckets.sort((a, b) => a[0] - b[0]);
+  const total = buckets.at(-1)?.[1] ?? 0;
+  if (total === 0) return undefined;
+  for (const [le, count] of buckets) if (count >= q * total) return le;
+  return undefined;
+}
