@@ -5,10 +5,12 @@ import type { TimelineEvent } from '../../lib/matrix/types';
 import { useAuthStore } from '../../lib/store/auth';
 import { useChatStore } from '../../lib/store/chat';
 import { ME } from './events';
+import { FakeChatClient } from './fake-client';
 
 export const SESSION = { homeserverUrl: 'http://hs', userId: ME, accessToken: 't', deviceId: 'D' };
 
 export function resetStores(): void {
+  FakeChatClient.last = undefined;
   useChatStore.getState().stop();
   useAuthStore.setState({ status: 'restoring', session: undefined, busy: false, error: undefined });
 }

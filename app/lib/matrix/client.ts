@@ -51,6 +51,8 @@ export interface Credentials {
 
 const DEVICE_NAME = 'ClawChat';
 
+type TextContent = { msgtype: MsgType.Text; body: string };
+
 // ---- Converting SDK objects to plain data -------------------------------------------------------
 
 function statusOf(event: MatrixEvent): SendStatus {
@@ -172,6 +174,8 @@ export class ChatClient {
   private connection: ConnectionState = 'idle';
   /** Sends that failed for want of a connection: sent again once the sync loop is back. */
   private readonly waitingForNetwork = new Set<string>();
+  /** Our sends not yet acknowledged by the server, to send again on retry when the SDK holds none. */
+  private readonly outbox = new Map<string, { roomId: string; content: TextContent }>();
   private readonly queued = new Map<
     string,
     { events: TimelineEvent[]; direction: 'forward' | 'backward' }[]
@@ -299,7 +303,7 @@ export class ChatClient {
     return this.send(roomId, { msgtype: MsgType.Text, body: command });
   }
 
-  private send(roomId: string, content: { msgtype: MsgType.Text; body: string }): string {
+  private send(roomId: string, content: TextContent): string {
     const txnId = this.client.makeTxnId();
     this.emitEvents(
       roomId,
@@ -318,17 +322,49 @@ export class ChatClient {
       ],
       'forward',
     );
+    this.outbox.set(txnId, { roomId, content });
+    this.transmit(roomId, content, txnId);
+    return txnId;
+  }
+
+  private transmit(roomId: string, content: TextContent, txnId: string): void {
     this.client
       .sendMessage(roomId, content, txnId)
+      .then(() => this.outbox.delete(txnId))
       .catch((error: unknown) => this.onSendFailed(roomId, txnId, error));
-    return txnId;
+  }
+
+  /** Our own send as a plain event, for when the SDK holds no local echo of it. */
+  private ownEcho(roomId: string, txnId: string, content: TextContent, status: SendStatus): TimelineEvent {
+    return {
+      eventId: `~${txnId}`,
+      txnId,
+      roomId,
+      sender: this.userId,
+      type: EventType.RoomMessage,
+      content,
+      ts: Date.now(),
+      status,
+      redacted: false,
+    };
   }
 
   private onSendFailed(roomId: string, txnId: string, error: unknown): void {
     const offline = isNetworkError(error) || this.connection !== 'online';
     if (offline) this.waitingForNetwork.add(txnId);
     const event = this.pendingEvent(roomId, txnId);
-    if (event) this.emitEvents(roomId, [this.plainPending(event)], 'forward');
+    if (event) {
+      this.emitEvents(roomId, [this.plainPending(event)], 'forward');
+      return;
+    }
+    // The SDK kept no local echo (a room it does not know): report the failure ourselves.
+    const sent = this.outbox.get(txnId);
+    if (sent)
+      this.emitEvents(
+        roomId,
+        [this.ownEcho(roomId, txnId, sent.content, offline ? 'sending' : 'failed')],
+        'forward',
+      );
   }
 
   private plainPending(event: MatrixEvent): TimelineEvent {
@@ -349,20 +385,25 @@ export class ChatClient {
 
   /** Sends a failed message again. */
   retry(roomId: string, txnId: string): void {
+    this.waitingForNetwork.delete(txnId);
     const room = this.client.getRoom(roomId);
     const event = this.pendingEvent(roomId, txnId);
-    if (!room || !event || event.status !== EventStatus.NOT_SENT) return;
-    this.waitingForNetwork.delete(txnId);
-    this.client.resendEvent(event, room).catch((error: unknown) => this.onSendFailed(roomId, txnId, error));
-    this.emitEvents(roomId, [this.plainPending(event)], 'forward');
+    if (room && event) {
+      if (event.status !== EventStatus.NOT_SENT) return;
+      this.client.resendEvent(event, room).catch((error: unknown) => this.onSendFailed(roomId, txnId, error));
+      this.emitEvents(roomId, [this.plainPending(event)], 'forward');
+      return;
+    }
+    const sent = this.outbox.get(txnId);
+    if (!sent) return;
+    this.emitEvents(roomId, [this.ownEcho(roomId, txnId, sent.content, 'sending')], 'forward');
+    this.transmit(roomId, sent.content, txnId);
   }
 
   private resendWaiting(): void {
-    for (const room of this.client.getRooms()) {
-      for (const event of room.getPendingEvents()) {
-        const txnId = event.getTxnId();
-        if (txnId && this.waitingForNetwork.has(txnId)) this.retry(room.roomId, txnId);
-      }
+    for (const txnId of [...this.waitingForNetwork]) {
+      const sent = this.outbox.get(txnId);
+      if (sent) this.retry(sent.roomId, txnId);
     }
   }
 
@@ -516,7 +557,10 @@ export class ChatClient {
   private readonly onLocalEcho = (event: MatrixEvent, room: Room): void => {
     if (!this.announced.has(room.roomId)) return;
     const txnId = event.getTxnId();
-    if (txnId && event.status === null) this.waitingForNetwork.delete(txnId);
+    if (txnId && event.status === null) {
+      this.waitingForNetwork.delete(txnId);
+      this.outbox.delete(txnId);
+    }
     this.emitEvents(room.roomId, [this.plainPending(event)], 'forward');
   };
 

@@ -113,6 +113,7 @@ test('start a new chat, send a message, see the reply grow and finish', async ()
 
   const done = page.getByTestId('bubble-done').filter({ hasText: REPLY_END });
   await done.waitFor();
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the text a person sees
   const finalText = await done.innerText();
   assert.ok(finalText.includes('friendly'), finalText);
   assert.ok(!finalText.includes('**'), `Markdown should be rendered, not shown raw: ${finalText}`);

@@ -12,6 +12,7 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 
 export async function checkedScreenshot(page: Page, name: string, expectedTexts: string[]): Promise<string> {
   mkdirSync(artifactsDir, { recursive: true });
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the text a person sees
   const bodyText = await page.locator('body').innerText();
   for (const text of expectedTexts) {
     assert.ok(

@@ -1,0 +1,233 @@
+// The client wrapper (lib/matrix/client.ts) against the run's real Synapse with the real SDK: sign
+// up and in, a direct chat with a "bot" (a second real user playing the gateway's part), local
+// echo, a streamed reply through m.replace edits, a redacted edit, hidden commands, a failed send.
+import '@clawchat/common/polyfills';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { getTestHomeserver, type TestHomeserver, uniqueLocalpart } from '@clawchat/local-synapse/harness';
+import loglevel from 'loglevel';
+import { ChatClient, type ClientListener, login, register } from '../../lib/matrix/client.ts';
+import { FriendlyError } from '../../lib/matrix/errors.ts';
+import type { Session, TimelineEvent } from '../../lib/matrix/types.ts';
+import { applyEvents, emptyTimeline, lastMessage } from '../../lib/timeline/reducer.ts';
+import type { RoomTimeline } from '../../lib/timeline/types.ts';
+import { type BotUser, botUser } from '../support/bot-user.ts';
+
+// The SDK logs each sync step; a failing test prints what matters without it.
+loglevel.setLevel('silent');
+for (const child of Object.values(loglevel.getLoggers())) child.setLevel('silent');
+
+let hs: TestHomeserver;
+let bot: BotUser;
+let botUserId: string;
+let session: Session;
+let chat: ChatClient;
+const password = randomBytes(9).toString('base64url');
+const username = uniqueLocalpart('app');
+
+/** What the listener has been told, and a way to wait for a condition on it (bounded). */
+const seen = { events: new Map<string, TimelineEvent[]>(), rooms: new Set<string>(), connection: 'idle' };
+const waiters: (() => void)[] = [];
+const listener: ClientListener = {
+  onConnection: (state) => {
+    seen.connection = state;
+    notify();
+  },
+  onRoom: (meta) => {
+    seen.rooms.add(meta.roomId);
+    notify();
+  },
+  onRoomRemoved: (roomId) => {
+    seen.rooms.delete(roomId);
+    notify();
+  },
+  onEvents: (roomId, events) => {
+    seen.events.set(roomId, [...(seen.events.get(roomId) ?? []), ...events]);
+    notify();
+  },
+  onTyping: () => undefined,
+  onSessionEnded: () => undefined,
+};
+
+function notify() {
+  for (const wake of waiters.splice(0)) wake();
+}
+
+async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`timed out waiting for ${what}`);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.min(left, 1000));
+      waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+function timeline(roomId: string): RoomTimeline {
+  return applyEvents(emptyTimeline(), seen.events.get(roomId) ?? [], { myUserId: session.userId });
+}
+
+before(async () => {
+  hs = await getTestHomeserver();
+  const registered = await hs.registerUser();
+  botUserId = registered.userId;
+  bot = botUser(hs.baseUrl, registered);
+});
+
+after(() => {
+  chat?.stop();
+});
+
+test('registers with the dummy stage, and signs in (a wrong password gets a clear error)', async () => {
+  const registered = await register({ homeserverUrl: hs.baseUrl, username, password });
+  assert.match(registered.userId, new RegExp(`^@${username}:`));
+  const wrong = await login({ homeserverUrl: hs.baseUrl, username, password: 'nope' }).catch(
+    (e: unknown) => e,
+  );
+  assert.ok(wrong instanceof FriendlyError);
+  assert.equal(wrong.code, 'wrong_password');
+  const taken = await register({ homeserverUrl: hs.baseUrl, username, password }).catch((e: unknown) => e);
+  assert.ok(taken instanceof FriendlyError);
+  assert.equal(taken.code, 'user_in_use');
+  session = await login({ homeserverUrl: hs.baseUrl, username, password });
+  assert.equal(session.userId, registered.userId);
+});
+
+test('an unreachable homeserver is reported as such', async () => {
+  const error = await login({ homeserverUrl: 'http://127.0.0.1:9', username, password }).catch(
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof FriendlyError);
+  assert.equal(error.code, 'unreachable');
+});
+
+let roomId: string;
+
+test('starts, creates a direct chat with the bot and lists it', async () => {
+  chat = new ChatClient(session, botUserId);
+  await chat.start(listener);
+  await until('the first sync', () => seen.connection === 'online');
+  roomId = await chat.createChat();
+  await until('the new room to be listed', () => seen.rooms.has(roomId));
+  await bot.join(roomId);
+});
+
+test('sends with a local echo that becomes the sent event, under the same key', async () => {
+  const txnId = chat.sendText(roomId, 'Hello bot');
+  await Promise.resolve(); // Reported in the same tick's microtasks, batched with others.
+  const first = seen.events.get(roomId)?.find((e) => e.txnId === txnId);
+  assert.equal(first?.status, 'sending', 'the local echo is reported at once');
+  const sent = await until('the remote echo', () => {
+    const message = lastMessage(timeline(roomId));
+    return message?.status === 'sent' && !message.eventId.startsWith('~') ? message : undefined;
+  });
+  assert.equal(sent.key, `~${txnId}`);
+  assert.equal(sent.body, 'Hello bot');
+  assert.equal(timeline(roomId).shells.length, 1);
+});
+
+test("grows the bot's reply through its m.replace edits, and a redacted edit falls back", async () => {
+  const question = lastMessage(timeline(roomId))!.eventId;
+  const stream = (state: string) => ({ 'org.clawchat.stream': { state } });
+  const replyId = await bot.send(roomId, {
+    msgtype: 'm.text',
+    body: 'The',
+    ...stream('streaming'),
+    'm.relates_to': { 'm.in_reply_to': { event_id: question } },
+  });
+  const editTo = (body: string, state: string) =>
+    bot.send(roomId, {
+      msgtype: 'm.text',
+      body: `* ${body}`,
+      'm.new_content': { msgtype: 'm.text', body, ...stream(state) },
+      'm.relates_to': { rel_type: 'm.replace', event_id: replyId },
+    });
+  await editTo('The answer', 'streaming');
+  const lastEdit = await editTo('The answer is **42**.', 'done');
+
+  const done = await until('the finished reply', () => {
+    const message = lastMessage(timeline(roomId));
+    return message?.stream === 'done' ? message : undefined;
+  });
+  assert.equal(done.body, 'The answer is **42**.');
+  assert.equal(done.eventId, replyId);
+  assert.equal(timeline(roomId).shells.length, 2, 'edits are not messages of their own');
+
+  await bot.redact(roomId, lastEdit);
+  const reverted = await until('the redaction', () => {
+    const message = lastMessage(timeline(roomId));
+    return message?.body === 'The answer' ? message : undefined;
+  });
+  assert.equal(reverted.stream, 'streaming');
+});
+
+test('sends !stop and !retry from buttons without showing them, nor the notice answering them', async () => {
+  const before = timeline(roomId).shells.length;
+  chat.sendCommand(roomId, '!stop');
+  const stop = await until('the remote echo of !stop', () =>
+    seen.events.get(roomId)?.find((e) => e.content.body === '!stop' && !e.eventId.startsWith('~')),
+  );
+  await bot.send(roomId, {
+    msgtype: 'm.notice',
+    body: 'Nothing is being written right now: nothing to stop.',
+    'm.relates_to': { 'm.in_reply_to': { event_id: stop.eventId } },
+  });
+  await until('the notice', () => seen.events.get(roomId)?.some((e) => e.content.msgtype === 'm.notice'));
+  assert.equal(timeline(roomId).shells.length, before);
+});
+
+test('a send the server refuses is marked failed, and can be retried', async () => {
+  // A room the user is not in: the homeserver answers 403.
+  const elsewhere = await bot.createRoom({});
+  seen.events.set(elsewhere, []);
+  const txnId = chat.sendText(elsewhere, 'not allowed here');
+  await until('the failure', () => lastMessage(timeline(elsewhere))?.status === 'failed');
+  chat.retry(elsewhere, txnId);
+  await until(
+    'the retry',
+    () => seen.events.get(elsewhere)!.filter((e) => e.status === 'sending').length >= 2,
+  );
+  await until('the failure again', () => lastMessage(timeline(elsewhere))?.status === 'failed');
+});
+
+test('loads older history page by page (/messages)', async () => {
+  for (let i = 0; i < 35; i += 1) await bot.send(roomId, { msgtype: 'm.text', body: `history ${i}` });
+  await until('the history', () =>
+    timeline(roomId).shells.some((s) => timeline(roomId).messages[s._id]?.body === 'history 34'),
+  );
+  // A second device starts with the newest 30 events only, then pages back.
+  const fresh = new ChatClient(await login({ homeserverUrl: hs.baseUrl, username, password }), botUserId);
+  const events: TimelineEvent[] = [];
+  let ready = false;
+  await fresh.start({
+    ...listener,
+    onConnection: (state) => {
+      ready ||= state === 'online';
+      notify();
+    },
+    onRoom: () => undefined,
+    onEvents: (id, list, direction) => {
+      if (id !== roomId) return;
+      if (direction === 'backward') events.push(...list);
+      else events.unshift(...list);
+      notify();
+    },
+  });
+  try {
+    await until('the second device to sync', () => ready);
+    const bodies = () => new Set(events.map((e) => e.content.body));
+    assert.ok(!bodies().has('Hello bot'), 'the first page holds the newest events only');
+    for (let page = 0; page < 5 && !bodies().has('Hello bot'); page += 1) await fresh.loadOlder(roomId);
+    assert.ok(bodies().has('Hello bot'), 'older pages reach the first message');
+  } finally {
+    fresh.stop();
+  }
+});
