@@ -10,7 +10,7 @@ import { EditScheduler } from './conversation/edit-scheduler.ts';
 import { Intake } from './conversation/intake.ts';
 import { ConversationMemory } from './conversation/memory.ts';
 import { Responder } from './conversation/responder.ts';
-import { RoomMembers } from './conversation/room-members.ts';
+import { Addressing, RoomMembers } from './conversation/room-members.ts';
 import { noticeTxnId } from './conversation/txn-ids.ts';
 import { WorkerPool } from './conversation/worker-pool.ts';
 import { registerAppserviceRoutes } from './http/appservice-routes.ts';
@@ -86,6 +86,8 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     stopPollMs: config.stopPollMs,
     log,
   });
+  const members = new RoomMembers(api);
+  const addressing = new Addressing(api, members, config.botUserId, config.senderLocalpart);
   const memory = new ConversationMemory(state.store, api, config.botUserId, config.historyTokenBudget);
   const responder = new Responder({
     api,
@@ -94,6 +96,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     memory,
     scheduler,
     active,
+    addressing,
     metrics,
     log,
     botUserId: config.botUserId,
@@ -105,7 +108,8 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const intake = new Intake({
     state,
     api,
-    members: new RoomMembers(api),
+    members,
+    addressing,
     active,
     metrics,
     log,

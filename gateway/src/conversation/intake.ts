@@ -3,20 +3,21 @@
 // forwards `!stop` at once (it must not wait behind the reply it stops), and enqueues the rest;
 // the workers do the slow part. Resolves only once every job is durably enqueued.
 import type { MatrixClientApi } from '../matrix/client-api.ts';
-import { inReplyTo, type MatrixEvent, threadRoot } from '../matrix/events.ts';
+import { type MatrixEvent, threadRoot } from '../matrix/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Job, StateBackend } from '../state/types.ts';
 import type { ActiveJobs } from './active-jobs.ts';
 import { noticeContent, type ReplyTarget } from './content.ts';
-import { classifyMessage, mentionsBot } from './message-kind.ts';
-import type { RoomMembers } from './room-members.ts';
+import { classifyMessage } from './message-kind.ts';
+import type { Addressing, RoomMembers } from './room-members.ts';
 import { noticeTxnId } from './txn-ids.ts';
 
 export interface IntakeOptions {
   state: StateBackend;
   api: MatrixClientApi;
   members: RoomMembers;
+  addressing: Addressing;
   active: ActiveJobs;
   metrics: Metrics;
   log: Logger;
@@ -80,7 +81,9 @@ export class Intake {
 
     const kind = classifyMessage(event, this.o.maxMessageChars);
     if (kind.kind === 'ignore') return;
-    if (kind.kind !== 'command' && !(await this.addressedToBot(event))) return;
+    // In a group only what is meant for the bot is answered. When that takes a request (room size not
+    // cached yet), the transaction does not wait: the job is queued and the worker checks.
+    if (kind.kind !== 'command' && this.o.addressing.quick(event) === 'no') return;
 
     if (kind.kind === 'command' && kind.command.name === 'stop') {
       const enqueuedAt = Date.now();
@@ -99,30 +102,6 @@ export class Intake {
       }
     }
     await this.enqueue(event, kind.kind === 'command' && kind.command.name === 'retry' ? 'retry' : 'reply');
-  }
-
-  /** In a room of two the bot is always addressed; in a group only when mentioned or replied to. */
-  private async addressedToBot(event: MatrixEvent): Promise<boolean> {
-    if (mentionsBot(event, this.o.botUserId, this.o.botLocalpart)) return true;
-    let members: number;
-    try {
-      members = await this.o.members.count(event.room_id);
-    } catch (error) {
-      this.o.log.warn(
-        { err: error, roomId: event.room_id },
-        'could not count room members; treating as a direct chat',
-      );
-      return true;
-    }
-    if (members <= 2) return true;
-    const repliedTo = inReplyTo(event);
-    if (!repliedTo) return false;
-    try {
-      const original = await this.o.api.getEvent(event.room_id, repliedTo);
-      return original.sender === this.o.botUserId;
-    } catch {
-      return false;
-    }
   }
 
   private async enqueue(event: MatrixEvent, kind: Job['kind'], enqueuedAt = Date.now()): Promise<void> {

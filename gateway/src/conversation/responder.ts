@@ -16,6 +16,7 @@ import type { EditScheduler } from './edit-scheduler.ts';
 import type { ConversationMemory } from './memory.ts';
 import { classifyMessage, messageText } from './message-kind.ts';
 import { ReplyStream } from './reply-stream.ts';
+import type { Addressing } from './room-members.ts';
 import { noticeTxnId } from './txn-ids.ts';
 
 export interface ResponderOptions {
@@ -25,6 +26,7 @@ export interface ResponderOptions {
   memory: ConversationMemory;
   scheduler: EditScheduler;
   active: ActiveJobs;
+  addressing: Addressing;
   metrics: Metrics;
   log: Logger;
   botUserId: string;
@@ -71,13 +73,15 @@ export class Responder {
       return 'complete';
     }
     const target: ReplyTarget = { sourceEventId: event.event_id, threadRoot: threadRoot(event) };
+    const kind = classifyMessage(event, this.o.maxMessageChars);
+    if (kind.kind === 'ignore') return 'complete';
+    if (kind.kind !== 'command' && !(await this.o.addressing.check(event))) {
+      return 'complete'; // group chatter not meant for the bot
+    }
     void this.o.api
       .sendReceipt(event.room_id, event.event_id, target.threadRoot ?? 'main')
       .catch((error) => this.o.log.debug({ err: error, roomId: event.room_id }, 'read receipt failed'));
-    const kind = classifyMessage(event, this.o.maxMessageChars);
     switch (kind.kind) {
-      case 'ignore':
-        return 'complete';
       case 'unsupported':
         await this.notice(
           target,

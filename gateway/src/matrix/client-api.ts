@@ -45,7 +45,7 @@ export class MatrixClientApi {
     const res = await this.http.request<{ event_id: string }>(
       'PUT',
       `/_matrix/client/v3/rooms/${enc(roomId)}/send/${enc(type)}/${enc(txnId)}`,
-      { body: content, endpoint: 'send', attempts: 4 },
+      { body: content, endpoint: 'send', attempts: 4, lane: 'interactive' },
     );
     return res.event_id;
   }

@@ -1,5 +1,7 @@
-// A lean HTTP client for the homeserver: one undici pool with keep-alive and a bounded number of
+// A lean HTTP client for the homeserver: undici pools with keep-alive and a bounded number of
 // connections, JSON in and out, typed errors, and bounded retries for requests that are safe to repeat.
+// Two lanes, so that the sends users wait for (reply posts and edits) never queue behind bookkeeping
+// (typing, receipts, member counts, history) when thousands of replies start at once.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 
@@ -27,6 +29,8 @@ export interface RequestOptions {
   attempts?: number;
   /** Label for metrics. */
   endpoint?: string;
+  /** `interactive`: the messages users see (own connections); `background` (default): the rest. */
+  lane?: 'interactive' | 'background';
   timeoutMs?: number;
 }
 
@@ -39,18 +43,23 @@ export interface HttpClientOptions {
 }
 
 export class MatrixHttpClient {
-  private readonly pool: Pool;
+  private readonly interactive: Pool;
+  private readonly background: Pool;
   private readonly basePath: string;
 
   constructor(private readonly options: HttpClientOptions) {
     const url = new URL(options.baseUrl);
     this.basePath = url.pathname.replace(/\/$/, '');
-    this.pool = new Pool(url.origin, {
-      connections: options.connections,
+    const poolOptions = {
       keepAliveTimeout: 30_000,
       pipelining: 1,
       headersTimeout: 120_000,
       bodyTimeout: 120_000,
+    };
+    this.interactive = new Pool(url.origin, { ...poolOptions, connections: options.connections });
+    this.background = new Pool(url.origin, {
+      ...poolOptions,
+      connections: options.connections,
     });
   }
 
@@ -99,8 +108,9 @@ export class MatrixHttpClient {
       headers['content-type'] = 'application/json';
     }
     let response: Awaited<ReturnType<Pool['request']>>;
+    const pool = options.lane === 'interactive' ? this.interactive : this.background;
     try {
-      response = await this.pool.request({
+      response = await pool.request({
         method: method as 'GET',
         path: `${this.basePath}${path}${search}`,
         headers,
@@ -142,6 +152,6 @@ export class MatrixHttpClient {
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    await Promise.all([this.interactive.close(), this.background.close()]);
   }
 }
