@@ -7,6 +7,7 @@ import { config } from '../lib/config';
 import type { AuthForm as AuthFormValues } from '../lib/store/auth';
 import { useAuthStore } from '../lib/store/auth';
 import { useTheme } from '../lib/theme/useTheme';
+import { AppLogo } from './AppLogo';
 import { Button } from './Button';
 import { TextField } from './TextField';
 
@@ -50,9 +51,7 @@ export function AuthForm({ mode }: AuthFormProps) {
       <KeyboardAvoidingView style={styles.flex} behavior={Platform.OS === 'ios' ? 'padding' : undefined}>
         <ScrollView contentContainerStyle={styles.scroll} keyboardShouldPersistTaps="handled">
           <View style={[styles.card, { backgroundColor: colors.surface, borderColor: colors.border }]}>
-            <Text style={styles.logo} accessibilityElementsHidden importantForAccessibility="no">
-              🦞
-            </Text>
+            <AppLogo />
             <Text style={[styles.title, { color: colors.text }]} accessibilityRole="header">
               {isLogin ? 'Welcome back' : 'Create your account'}
             </Text>
@@ -152,7 +151,6 @@ const styles = StyleSheet.create({
     padding: 24,
     gap: 16,
   },
-  logo: { fontSize: 40, textAlign: 'center' },
   title: { fontSize: 26, fontWeight: '800', textAlign: 'center' },
   subtitle: { fontSize: 15, textAlign: 'center', marginTop: -8 },
   error: { fontSize: 14, fontWeight: '600' },

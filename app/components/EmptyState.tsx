@@ -1,5 +1,6 @@
 import { StyleSheet, Text, View } from 'react-native';
 import { useTheme } from '../lib/theme/useTheme';
+import { AppLogo } from './AppLogo';
 import { Button } from './Button';
 
 export interface EmptyStateProps {
@@ -13,9 +14,7 @@ export function EmptyState({ title, message, actionLabel, onAction }: EmptyState
   const { colors } = useTheme();
   return (
     <View style={styles.root} testID="empty-state">
-      <Text style={styles.emoji} accessibilityElementsHidden importantForAccessibility="no">
-        💬
-      </Text>
+      <AppLogo size={64} />
       <Text style={[styles.title, { color: colors.text }]} accessibilityRole="header">
         {title}
       </Text>
@@ -28,8 +27,7 @@ export function EmptyState({ title, message, actionLabel, onAction }: EmptyState
 }
 
 const styles = StyleSheet.create({
-  root: { flex: 1, alignItems: 'center', justifyContent: 'center', padding: 32, gap: 10 },
-  emoji: { fontSize: 44 },
+  root: { flex: 1, alignItems: 'center', justifyContent: 'center', padding: 32, gap: 12 },
   title: { fontSize: 20, fontWeight: '700', textAlign: 'center' },
   message: { fontSize: 15, textAlign: 'center', maxWidth: 360, lineHeight: 21 },
   action: { marginTop: 12, minWidth: 180 },

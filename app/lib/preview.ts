@@ -1,6 +1,7 @@
 // One line of plain text from a message's Markdown, for the conversation list.
 export function previewText(body: string, max = 90): string {
   const plain = body
+    .replace(/^\s*(?:[-*+]|\d+\.)\s+/gm, '')
     .replace(/```[a-z]*\n?/gi, '')
     .replace(/[`*_~>#]+/g, '')
     .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')

@@ -86,7 +86,7 @@ export default function ChatScreen() {
   const renderEmpty = useCallback(
     () => (
       <View style={styles.emptyWrap}>
-        <EmptyState title="Say hello 👋" message="Ask anything: your AI friend answers right here." />
+        <EmptyState title="Say hello!" message="Ask anything: your AI friend answers right here." />
       </View>
     ),
     [],

@@ -94,7 +94,7 @@ export default function ConversationsScreen() {
               {creating ? (
                 <ActivityIndicator color={colors.accentText} size="small" />
               ) : (
-                <Text style={{ color: colors.accentText, fontWeight: '700' }}>＋ New chat</Text>
+                <Text style={{ color: colors.accentText, fontWeight: '700' }}>+ New chat</Text>
               )}
             </Pressable>
           ),
