@@ -19,6 +19,7 @@ import { replyText } from './fake-llm-text.ts';
 import { ProcSampler, peakRssFromKernelMB } from './proc-sampler.ts';
 import {
   fakeLlmTimings,
+  gatewayRevision,
   histogramQuantile,
   scrapeMetrics,
   startFakeLlm,
@@ -43,6 +44,8 @@ const { values } = parseArgs({
     'max-concurrent': { type: 'string' },
     'homeserver-connections': { type: 'string', default: '32' },
     'timeout-seconds': { type: 'string', default: '150' },
+    /** Writes a V8 CPU profile of the gateway process (--cpu-prof) into this directory. */
+    'gateway-cpu-prof': { type: 'string' },
   },
   strict: true,
 });
@@ -143,7 +146,10 @@ async function runOnce(backend: string) {
     env.REDIS_URL = 'redis://127.0.0.1:6379';
     env.REDIS_KEY_PREFIX = redisPrefix;
   }
-  const gateway = await startGateway(env, gatewayPort);
+  const nodeArgs = values['gateway-cpu-prof']
+    ? ['--cpu-prof', `--cpu-prof-dir=${values['gateway-cpu-prof']}`]
+    : [];
+  const gateway = await startGateway(env, gatewayPort, nodeArgs);
   const gatewayPid = gateway.child.pid!;
   console.log(
     `${label} gateway pid ${gatewayPid} on :${gatewayPort}, stand-in homeserver :${hsPort}, fake LLM ${fake.url} (pid ${fake.child.pid})`,
@@ -233,7 +239,7 @@ async function runOnce(backend: string) {
   const progress = setInterval(() => {
     const t = (now() - start) / 1000;
     console.log(
-      `${label} t=${t.toFixed(0)}s pushed ${pushed}/${N}, streaming ${streamingNow} (peak ${peakStreaming}), done ${finals}, ` +
+      `${label} t=${t.toFixed(0)}s pushed ${pushed}/${N}, homeserver ${hs.requestsPerSecond.at(-2) ?? 0} req/s, streaming ${streamingNow} (peak ${peakStreaming}), done ${finals}, ` +
         `gateway ${lastCores.gateway ?? 0} cores ${sampler.sampleCount ? `${peakGatewayRss} MB peak` : ''}, fake ${lastCores['fake-llm'] ?? 0} cores, driver ${lastCores['driver+stand-in'] ?? 0} cores`,
     );
   }, 5000);
@@ -413,6 +419,8 @@ async function runOnce(backend: string) {
         notices: sum(window.map((s) => s.notice)),
       },
       requestsByEndpoint: hs.requests,
+      requestsPerSecond: hs.requestsPerSecond,
+      connectionsOpened: hs.connections,
       unknownRoutes: hs.unknownRoutes,
       timeline: window.map((s) => [s.post, s.edit, s.final]),
     },
@@ -509,6 +517,7 @@ try {
   await stopAll();
 }
 const path = writeResult('gateway-alone', {
+  gateway: gatewayRevision(),
   settings: {
     conversations: N,
     rampSeconds,

@@ -1,6 +1,6 @@
 // Child processes of the gateway benchmarks: the gateway itself (node --import tsx gateway/src/main.ts,
 // configured by environment), the fake LLM, each stopped on exit (also on failure).
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -100,12 +100,20 @@ export interface GatewayProcess {
 }
 
 /** Starts the gateway as its own process and waits until /healthz answers. */
-export async function startGateway(env: Record<string, string>, port: number): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'gateway', 'src', 'main.ts')], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function startGateway(
+  env: Record<string, string>,
+  port: number,
+  nodeArgs: string[] = [],
+): Promise<GatewayProcess> {
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', join(repoRoot, 'gateway', 'src', 'main.ts')],
+    {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.add(child);
   const logCounts: Record<string, number> = {};
   const firstProblems: string[] = [];
@@ -172,4 +180,21 @@ export function histogramQuantile(
   if (total === 0) return undefined;
   for (const [le, count] of buckets) if (count >= q * total) return le;
   return undefined;
+}
+
+/** The commit the gateway was measured at, and whether gateway/ had uncommitted changes. */
+export function gatewayRevision(): { commit: string; uncommittedChanges: boolean } | undefined {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'gateway'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    }).trim();
+    return { commit, uncommittedChanges: dirty.length > 0 };
+  } catch {
+    return undefined;
+  }
 }

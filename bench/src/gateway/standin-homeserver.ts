@@ -44,6 +44,9 @@ export class StandinHomeserver {
   /** Per second since `t0`: stored events by kind (what a real homeserver would persist). */
   readonly perSecond: Array<Record<SendKind, number>> = [];
   readonly unknownRoutes: string[] = [];
+  /** Per second since `t0`: requests received (all endpoints). */
+  readonly requestsPerSecond: number[] = [];
+  connections = 0;
   private readonly txns = new Map<string, { eventId: string; body: string }>();
   private eventSeq = 0;
   private server: Server | undefined;
@@ -74,6 +77,9 @@ export class StandinHomeserver {
 
   async listen(): Promise<number> {
     this.server = createServer((req, res) => this.handle(req, res));
+    this.server.on('connection', () => {
+      this.connections += 1;
+    });
     this.server.keepAliveTimeout = 120_000;
     this.server.requestTimeout = 0;
     await new Promise<void>((resolve) =>
@@ -92,6 +98,9 @@ export class StandinHomeserver {
 
   private count(endpoint: string): void {
     this.requests[endpoint] = (this.requests[endpoint] ?? 0) + 1;
+    const second = Math.max(0, Math.floor((now() - this.t0) / 1000));
+    while (this.requestsPerSecond.length <= second) this.requestsPerSecond.push(0);
+    this.requestsPerSecond[second]! += 1;
   }
 
   private bucket(kind: SendKind, at: number): void {
