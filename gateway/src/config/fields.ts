@@ -251,7 +251,7 @@ export const fields = [
     'EDIT_BUDGET_PER_SECOND',
     positiveNumber,
     'a positive number',
-    'Events per second the homeserver is given for streaming edits, shared fairly among the replies in progress. First posts and final edits are always sent and count against it.',
+    'Events per second the homeserver is given for streaming edits, shared fairly among the replies in progress of one gateway process (with N processes the homeserver gets N times this: divide). First posts and final edits are always sent and count against it.',
     { default: 50 },
   ),
   field(
