@@ -3,11 +3,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseCommand } from '../src/conversation/commands.ts';
 import { editContent, replyContent } from '../src/conversation/content.ts';
+import { allowPolicy } from '../src/conversation/intake.ts';
 import { renderMarkdown } from '../src/conversation/markdown.ts';
 import { normalizeHistory } from '../src/conversation/memory.ts';
 import { classifyMessage, mentionsBot } from '../src/conversation/message-kind.ts';
 import { editTxnId, replyTxnId } from '../src/conversation/txn-ids.ts';
 import type { MatrixEvent } from '../src/matrix/events.ts';
+import { eventsFromSync } from '../src/matrix/sync-loop.ts';
 
 const event = (content: Record<string, unknown>, type = 'm.room.message'): MatrixEvent => ({
   type,
@@ -122,6 +124,73 @@ describe('content', () => {
         { role: 'user', content: 'a\n\nb' },
         { role: 'assistant', content: 'c' },
       ],
+    );
+  });
+});
+
+describe('who may talk to the bot', () => {
+  test('its own server by default, listed servers, `*`, or a user regex', () => {
+    const own = allowPolicy(['localhost']);
+    assert.ok(own('@alice:localhost'));
+    assert.ok(!own('@mallory:evil.org'));
+    assert.ok(allowPolicy(['*'])('@anyone:anywhere.org'));
+    const regex = allowPolicy(['localhost'], '^@(alice|bob):example\\.org$');
+    assert.ok(regex('@bob:example.org'));
+    assert.ok(!regex('@alice:localhost'), 'the regex replaces the server list');
+  });
+});
+
+describe('sync mode', () => {
+  const bot = '@bot:localhost';
+  const ev = (id: string, sender: string, ts: number) => ({
+    event_id: id,
+    type: 'm.room.message',
+    sender,
+    origin_server_ts: ts,
+    content: { msgtype: 'm.text', body: id },
+  });
+
+  test('invites become member events; after a restart only unanswered recent messages are taken', () => {
+    const now = Date.now();
+    const res = {
+      next_batch: 's1',
+      rooms: {
+        invite: {
+          '!new:localhost': {
+            invite_state: {
+              events: [
+                {
+                  type: 'm.room.member',
+                  state_key: bot,
+                  sender: '@alice:localhost',
+                  content: { membership: 'invite' },
+                },
+              ],
+            },
+          },
+        },
+        join: {
+          '!r:localhost': {
+            timeline: {
+              events: [
+                ev('$old', '@alice:localhost', now - 5000),
+                ev('$answer', bot, now - 4000),
+                ev('$new', '@alice:localhost', now - 1000),
+              ],
+            },
+          },
+        },
+      },
+    };
+    const catchUp = eventsFromSync(res, bot, true);
+    assert.deepEqual(
+      catchUp.map((e) => e.event_id),
+      ['$invite.!new:localhost.s1', '$new'],
+    );
+    assert.equal(catchUp[0]!.type, 'm.room.member');
+    assert.deepEqual(
+      eventsFromSync(res, bot, false).map((e) => e.event_id),
+      ['$invite.!new:localhost.s1', '$old', '$answer', '$new'],
     );
   });
 });
