@@ -28,6 +28,8 @@ export interface IntakeOptions {
   allowedUsersRegex?: string;
 }
 
+const REFUSAL_WINDOW_MS = 10_000;
+
 export type AllowPolicy = (userId: string) => boolean;
 
 export function allowPolicy(allowedServers: string[], allowedUsersRegex?: string): AllowPolicy {
@@ -42,6 +44,7 @@ export function allowPolicy(allowedServers: string[], allowedUsersRegex?: string
 
 export class Intake {
   private readonly allowed: AllowPolicy;
+  private readonly lastRefusal = new Map<string, number>();
 
   constructor(private readonly o: IntakeOptions) {
     this.allowed = allowPolicy(o.allowedServers, o.allowedUsersRegex);
@@ -117,6 +120,14 @@ export class Intake {
   }
 
   private politeRefusal(event: MatrixEvent, retryAfterMs: number): void {
+    // One notice per user and window, so that a flood of messages is not answered by a flood of notices.
+    const now = Date.now();
+    const last = this.lastRefusal.get(event.sender);
+    if (last !== undefined && now - last < REFUSAL_WINDOW_MS) return;
+    this.lastRefusal.delete(event.sender);
+    this.lastRefusal.set(event.sender, now);
+    if (this.lastRefusal.size > 10_000)
+      this.lastRefusal.delete(this.lastRefusal.keys().next().value as string);
     const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
     const target: ReplyTarget = { sourceEventId: event.event_id, threadRoot: threadRoot(event) };
     const text = `You are sending messages faster than I can answer. Please wait about ${seconds} second${seconds === 1 ? '' : 's'} and send it again.`;
