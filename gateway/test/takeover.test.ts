@@ -28,7 +28,7 @@ after(async () => {
   await fake?.close();
 });
 
-test('a process killed mid-reply: another finishes the same reply, exactly once', {
+test('a process killed mid-reply, or stopped without time to finish: another finishes the same reply, exactly once', {
   timeout: 300_000,
 }, async () => {
   const slot = hs.claimAppservice();
@@ -55,8 +55,9 @@ test('a process killed mid-reply: another finishes the same reply, exactly once'
   await first.stop('SIGKILL');
 
   // The orchestrator restarts the receiver; a second process joins as a worker.
-  const restarted = spawnGateway(gatewayEnv(common), 'gateway-1-restarted');
-  const second = spawnGateway(gatewayEnv({ ...common, port: 0 }), 'gateway-2');
+  const quickShutdown = { SHUTDOWN_GRACE_MS: '200' };
+  const restarted = spawnGateway(gatewayEnv({ ...common, extra: quickShutdown }), 'gateway-1-restarted');
+  const second = spawnGateway(gatewayEnv({ ...common, port: 0, extra: quickShutdown }), 'gateway-2');
   processes.push(restarted, second);
   await Promise.all([restarted.started, second.started]);
 
@@ -71,4 +72,34 @@ test('a process killed mid-reply: another finishes the same reply, exactly once'
   // The conversation goes on normally afterwards.
   const next = await alice.sendText(room, 'Thanks');
   assert.equal((await alice.finalReply(room, next, slot.botUserId, 120_000)).state, 'done');
+
+  // SIGTERM on the process writing a reply, with a grace period too short to finish: the job is
+  // handed back and the other process finishes the same message.
+  const ports = new Map<GatewayProcess, number>([
+    [restarted, slot.port],
+    [second, Number(second.logs.find((l) => l.msg === 'gateway started')!.port)],
+  ]);
+  const handedBack = await alice.sendText(room, 'Count again');
+  const streaming = await waitFor(
+    'the next reply to start streaming',
+    async () => (await alice.repliesTo(room, handedBack, slot.botUserId))[0],
+  );
+  const holder = await waitFor('the process writing it', async () => {
+    for (const [proc, port] of ports) {
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      if (/^clawchat_replies_in_progress 1$/m.test(metrics)) return proc;
+    }
+    return undefined;
+  });
+  assert.equal(await holder.stop('SIGTERM'), 0, 'clean exit');
+  if (holder === restarted) {
+    const again = spawnGateway(gatewayEnv(common), 'gateway-1-restarted-again');
+    processes.push(again);
+    await again.started;
+  }
+  const finished = await alice.finalReply(room, handedBack, slot.botUserId, 120_000);
+  assert.equal(finished.state, 'done');
+  assert.equal(finished.body, REPLY);
+  assert.equal(finished.reply.event_id, streaming.reply.event_id);
+  assert.equal((await alice.repliesTo(room, handedBack, slot.botUserId)).length, 1);
 });
