@@ -91,8 +91,8 @@ describe('homeserver.yaml rendering', () => {
   test('a template variable without a value is named', () => {
     assert.throws(
       () =>
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: the template's placeholder syntax, on purpose
         renderTemplate(
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the template's placeholder syntax, on purpose
           'a: ${DOMAIN}\nb: ${MISSING_ONE}\nc: ${WITH_DEFAULT:-x}\n',
           { DOMAIN: 'd' },
           'example.yaml',
