@@ -2,6 +2,7 @@
 // up and in, a direct chat with a "bot" (a second real user playing the gateway's part), local
 // echo, a streamed reply through m.replace edits, a redacted edit, hidden commands, a failed send.
 import '@clawchat/common/polyfills';
+import '../support/unref-request-timers.ts';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
