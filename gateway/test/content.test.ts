@@ -7,7 +7,7 @@ import { allowPolicy } from '../src/conversation/intake.ts';
 import { renderMarkdown } from '../src/conversation/markdown.ts';
 import { normalizeHistory } from '../src/conversation/memory.ts';
 import { classifyMessage, mentionsBot } from '../src/conversation/message-kind.ts';
-import { editTxnId, replyTxnId } from '../src/conversation/txn-ids.ts';
+import { editTxnId, newRunId, replyTxnId } from '../src/conversation/txn-ids.ts';
 import type { MatrixEvent } from '../src/matrix/events.ts';
 import { eventsFromSync } from '../src/matrix/sync-loop.ts';
 
@@ -53,7 +53,9 @@ describe('content', () => {
   test('transaction ids are derived from the source event, stable and distinct', () => {
     assert.equal(replyTxnId('$a'), replyTxnId('$a'));
     assert.notEqual(replyTxnId('$a'), replyTxnId('$b'));
-    assert.notEqual(editTxnId('$a', 1, 1), editTxnId('$a', 2, 1));
+    assert.notEqual(newRunId(1), newRunId(1));
+    assert.notEqual(editTxnId('$a', newRunId(1), 1), editTxnId('$a', newRunId(1), 1));
+    assert.equal(editTxnId('$a', 'a1x', 3), editTxnId('$a', 'a1x', 3));
     assert.match(replyTxnId('$a:localhost'), /^clawchat\.[\w-]+\.reply$/);
   });
 

@@ -9,7 +9,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { ConversationStore } from '../state/types.ts';
 import { editContent, type ReplyTarget, replyContent, type StreamState } from './content.ts';
 import type { EditScheduler, EditTarget } from './edit-scheduler.ts';
-import { editTxnId, replyTxnId } from './txn-ids.ts';
+import { editTxnId, newRunId, replyTxnId } from './txn-ids.ts';
 
 export interface ReplyStreamDeps {
   api: MatrixClientApi;
@@ -28,15 +28,18 @@ export class ReplyStream implements EditTarget {
   private closed = false;
   private firstTextAt = 0;
   private sendError: unknown;
+  private readonly runId: string;
 
   constructor(
     private readonly deps: ReplyStreamDeps,
     private readonly roomId: string,
     private readonly target: ReplyTarget,
-    private readonly attempt: number,
+    attempt: number,
     /** Set when taking over a reply another process had already posted. */
     private replyEventId?: string,
-  ) {}
+  ) {
+    this.runId = newRunId(attempt);
+  }
 
   get busy(): boolean {
     return this.sending !== null;
@@ -139,7 +142,7 @@ export class ReplyStream implements EditTarget {
     await this.deps.api.sendEvent(
       this.roomId,
       'm.room.message',
-      editTxnId(this.target.sourceEventId, this.attempt, this.seq),
+      editTxnId(this.target.sourceEventId, this.runId, this.seq),
       editContent(this.replyEventId!, text, state, notice),
     );
     this.shownText = text;

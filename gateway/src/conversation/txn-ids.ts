@@ -1,6 +1,6 @@
 // Transaction ids derived from the source event: the homeserver de-duplicates sends by transaction id,
 // so a retried request or a job taken over by another process never posts the same thing twice.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 export function sourceKey(sourceEventId: string): string {
   return createHash('sha256').update(sourceEventId).digest('base64url').slice(0, 22);
@@ -11,9 +11,18 @@ export function replyTxnId(sourceEventId: string): string {
   return `clawchat.${sourceKey(sourceEventId)}.reply`;
 }
 
-/** Edit number `seq` of attempt `attempt` (a takeover continues with its own series, never reusing ids). */
-export function editTxnId(sourceEventId: string, attempt: number, seq: number): string {
-  return `clawchat.${sourceKey(sourceEventId)}.a${attempt}.e${seq}`;
+/**
+ * Edit number `seq` of one generation of the reply. `run` tells generations apart (the queue attempt and a
+ * random part): a takeover or an in-place retry regenerates the text and must never reuse an id whose
+ * earlier content the homeserver would return instead. A repeated request of the same edit keeps its id.
+ */
+export function editTxnId(sourceEventId: string, run: string, seq: number): string {
+  return `clawchat.${sourceKey(sourceEventId)}.${run}.e${seq}`;
+}
+
+/** Identifies one generation of a reply (see `editTxnId`). */
+export function newRunId(attempt: number): string {
+  return `a${attempt}${randomBytes(4).toString('hex')}`;
 }
 
 /** A notice answering the source event (help, refusals, errors). */
