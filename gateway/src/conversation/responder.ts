@@ -269,13 +269,12 @@ export class Responder {
     const roomId = event.room_id;
     const log = this.o.log.child({ roomId, jobId: leased.job.id, attempt: leased.attempt });
 
-    let previous = null;
-    if (leased.attempt > 1) {
-      previous = await store.getReply(target.sourceEventId);
-      if (previous && previous.state !== 'streaming') {
-        log.info('reply was already finished by the previous owner');
-        return 'complete';
-      }
+    // A reply already (being) posted: by a process that died or handed the job back, or by an
+    // earlier try of this one. Continue that message, or stop if it was finished.
+    const previous = await store.getReply(target.sourceEventId);
+    if (previous && previous.state !== 'streaming') {
+      log.info('reply was already finished by an earlier attempt');
+      return 'complete';
     }
 
     const settings = await store.getSettings(roomId);
