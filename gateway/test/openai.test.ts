@@ -18,20 +18,20 @@ describe('conversation through an OpenAI-compatible provider', () => {
   let alice: TestUser;
   let room: string;
   const script: FailureStep[] = [];
+  let env: Record<string, string>;
 
   before(async () => {
     const hs = await getTestHomeserver();
     slot = hs.claimAppservice();
     fake = await startFakeOpenAI({ reply: REPLY, tokensPerSecond: 40, script });
-    gateway = await startInProcessGateway(
-      gatewayEnv({
-        hs,
-        slot,
-        backend: 'memory',
-        llm: { provider: 'openai', url: fake.url },
-        extra: { SYSTEM_PROMPT: 'Be kind.' },
-      }),
-    );
+    env = gatewayEnv({
+      hs,
+      slot,
+      backend: 'memory',
+      llm: { provider: 'openai', url: fake.url },
+      extra: { SYSTEM_PROMPT: 'Be kind.' },
+    });
+    gateway = await startInProcessGateway(env);
     alice = await TestUser.create(hs);
     room = await alice.dmWith(slot.botUserId);
   });
@@ -63,5 +63,21 @@ describe('conversation through an OpenAI-compatible provider', () => {
     assert.equal(reply.state, 'error');
     assert.match(reply.body, /^An \*OpenAI-compatible\*/);
     assert.match(reply.body, /cut off/);
+  });
+
+  test('a new process without the history rebuilds it from the room (latest edits, no failed replies)', async () => {
+    await gateway.stop();
+    gateway = await startInProcessGateway(env); // a fresh in-process store: the history is unknown
+    const before = fake.requestCount;
+    const source = await alice.sendText(room, 'What did I ask first?');
+    assert.equal((await alice.finalReply(room, source, slot.botUserId)).state, 'done');
+    assert.deepEqual(fake.requests[before]!.messages, [
+      { role: 'user', content: 'Hi OpenAI' },
+      { role: 'assistant', content: REPLY },
+      { role: 'user', content: 'Busy?' },
+      { role: 'assistant', content: REPLY },
+      { role: 'user', content: 'Cut?' },
+      { role: 'user', content: 'What did I ask first?' },
+    ]);
   });
 });
