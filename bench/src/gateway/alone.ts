@@ -236,8 +236,29 @@ async function runOnce(backend: string) {
   hs.t0 = start;
   const rampMs = rampSeconds * 1000;
   let released = 0;
-  const progress = setInterval(() => {
+  const gatewayTimeline: Array<Record<string, number>> = [];
+  let lastGcSeconds = 0;
+  const progress = setInterval(async () => {
     const t = (now() - start) / 1000;
+    const m = await scrapeMetrics(gatewayPort, true);
+    const gcSeconds = Object.entries(m)
+      .filter(([k]) => k.startsWith('clawchat_gateway_nodejs_gc_duration_seconds_sum'))
+      .reduce((a, [, v]) => a + v, 0);
+    const point = {
+      t: round(t, 0),
+      eventLoopLagMaxMs: round((m.clawchat_gateway_nodejs_eventloop_lag_max_seconds ?? 0) * 1000, 0),
+      eventLoopLagP99Ms: round((m.clawchat_gateway_nodejs_eventloop_lag_p99_seconds ?? 0) * 1000, 0),
+      gcSecondsInInterval: round(gcSeconds - lastGcSeconds, 2),
+      heapUsedMB: round((m.clawchat_gateway_nodejs_heap_size_used_bytes ?? 0) / 1e6, 0),
+      repliesInProgress: m.clawchat_replies_in_progress ?? 0,
+      queueDepth: m.clawchat_queue_depth ?? 0,
+      editBudgetWaiting: m.clawchat_edit_budget_waiting ?? 0,
+    };
+    lastGcSeconds = gcSeconds;
+    gatewayTimeline.push(point);
+    console.log(
+      `${label}   gateway: event loop lag max ${point.eventLoopLagMaxMs} ms p99 ${point.eventLoopLagP99Ms} ms, GC ${point.gcSecondsInInterval} s in 5 s, heap ${point.heapUsedMB} MB, replies in progress ${point.repliesInProgress}, queue ${point.queueDepth}, waiting for edit budget ${point.editBudgetWaiting}`,
+    );
     console.log(
       `${label} t=${t.toFixed(0)}s pushed ${pushed}/${N}, homeserver ${hs.requestsPerSecond.at(-2) ?? 0} req/s, streaming ${streamingNow} (peak ${peakStreaming}), done ${finals}, ` +
         `gateway ${lastCores.gateway ?? 0} cores ${sampler.sampleCount ? `${peakGatewayRss} MB peak` : ''}, fake ${lastCores['fake-llm'] ?? 0} cores, driver ${lastCores['driver+stand-in'] ?? 0} cores`,
@@ -270,6 +291,7 @@ async function runOnce(backend: string) {
   const metrics = await scrapeMetrics(gatewayPort);
   const kernelPeakRss = peakRssFromKernelMB(gatewayPid);
   const processes = sampler.stop();
+  const machine = sampler.machine(processes);
   lag.disable();
   const redisCpuAfter = backend === 'redis' ? redisCpuSeconds() : undefined;
   const timing = await fakeLlmTimings(fake.url);
@@ -288,6 +310,9 @@ async function runOnce(backend: string) {
   const lastTokenToFinal: number[] = [];
   const llmTtft: number[] = [];
   const txnAck: number[] = [];
+  const dueToMembers: number[] = [];
+  const dueToHistory: number[] = [];
+  const historyToLlm: number[] = [];
   let lost = 0;
   let doubled = 0;
   let wrongText = 0;
@@ -318,6 +343,12 @@ async function runOnce(backend: string) {
     } else if (record.finalBody !== replyText(c.tag, tokens)) {
       wrongText += 1;
       if (examples.length < 5) examples.push(`${c.tag}: final text differs`);
+    }
+    const calls = record.firstCallAt;
+    if (calls.joined_members !== undefined) dueToMembers.push(calls.joined_members - c.dueAt);
+    if (calls.messages !== undefined) {
+      dueToHistory.push(calls.messages - c.dueAt);
+      if (t) historyToLlm.push(t[0] - calls.messages);
     }
     const first = record.firstReplyAt!;
     pushToFirstPost.push(first - c.dueAt);
@@ -395,6 +426,9 @@ async function runOnce(backend: string) {
       pushToFirstPost: summarize(pushToFirstPost),
       preLlm: summarize(preLlm),
       preLlmNote: 'event due at the pusher → LLM request arrived at the fake (intake, queue, history, SDK)',
+      dueToJoinedMembersRequest: summarize(dueToMembers),
+      dueToHistoryRequest: summarize(dueToHistory),
+      historyRequestToLlmRequest: summarize(historyToLlm),
       firstTokenToFirstPost: summarize(tokenToPost),
       lastTokenToFinalEdit: summarize(lastTokenToFinal),
       llmOwnTtft: summarize(llmTtft),
@@ -431,6 +465,7 @@ async function runOnce(backend: string) {
       meanCores: gatewayFigures.meanCores,
       peakCores: gatewayFigures.peakCores,
       shutdownMs: round(shutdownMs, 0),
+      timeline: gatewayTimeline,
       logLines: gateway.logCounts,
       firstProblems: gateway.firstProblems,
       metrics: {
@@ -453,6 +488,7 @@ async function runOnce(backend: string) {
       },
     },
     processes,
+    machine,
     redis:
       backend === 'redis'
         ? {
@@ -475,7 +511,7 @@ function report(r: Awaited<ReturnType<typeof runOnce>>): void {
   );
   console.log(
     `${l} gateway-added latency p50 ${lat.gatewayAdded.p50} ms p99 ${lat.gatewayAdded.p99} ms (max ${lat.gatewayAdded.max}); ` +
-      `before the LLM call p50 ${lat.preLlm.p50} p99 ${lat.preLlm.p99} ms; first token → first post p50 ${lat.firstTokenToFirstPost.p50} p99 ${lat.firstTokenToFirstPost.p99} ms; ` +
+      `before the LLM call p50 ${lat.preLlm.p50} p99 ${lat.preLlm.p99} ms (due → joined_members p50 ${lat.dueToJoinedMembersRequest.p50}, → /messages p50 ${lat.dueToHistoryRequest.p50}, /messages → LLM request p50 ${lat.historyRequestToLlmRequest.p50} p99 ${lat.historyRequestToLlmRequest.p99}); first token → first post p50 ${lat.firstTokenToFirstPost.p50} p99 ${lat.firstTokenToFirstPost.p99} ms; ` +
       `last token → final edit p50 ${lat.lastTokenToFinalEdit.p50} p99 ${lat.lastTokenToFinalEdit.p99} ms; transaction ack p99 ${lat.transactionRoundTrip.p99} ms`,
   );
   const h = r.homeserver;
@@ -487,6 +523,12 @@ function report(r: Awaited<ReturnType<typeof runOnce>>): void {
   console.log(
     `${l} CPU: ${r.processes.map((p) => `${p.name} ${p.cpuSeconds} s (mean ${p.meanCores}, peak ${p.peakCores} cores, peak RSS ${p.peakRssMB} MB)`).join('; ')}` +
       (r.redis ? `; redis ${r.redis.cpuSeconds} s` : ''),
+  );
+  console.log(
+    `${l} machine: ${r.machine.cores} cores, mean ${r.machine.meanBusyCores} busy, of which ${r.machine.meanOtherCores} by processes outside this benchmark (load average ${r.machine.meanLoadAverage1m})` +
+      (r.machine.meanOtherCores > 0.3
+        ? ': the machine was shared, so these figures understate the gateway'
+        : ''),
   );
   const v = r.verdict;
   const mark = (ok: boolean) => (ok ? 'PASS' : 'FAIL');

@@ -383,6 +383,7 @@ async function runOnce(backend: string) {
     const metrics = await scrapeMetrics(gatewayPort);
     const gatewayPeakRss = peakRssFromKernelMB(gateway.child.pid!);
     const processes = sampler.stop();
+    const machine = sampler.machine(processes);
     const redisCpuAfter = backend === 'redis' ? redisCpuSeconds() : undefined;
     const timing = await fakeLlmTimings(fake.url);
     await stopChild(gateway.child, 20_000);
@@ -435,10 +436,24 @@ async function runOnce(backend: string) {
     const allEvents = active.map((s) => s.user + s.post + s.edit + s.final + s.notice);
     const cores = Object.fromEntries(processes.map((p) => [p.name, p.meanCores]));
     const busiest = [...processes].sort((a, b) => b.meanCores - a.meanCores)[0]!;
+    const machineSaturated = machine.meanBusyCores >= 0.9 * machine.cores;
+    const saturated = busiest.meanCores >= 0.85 || busiest.peakCores >= 0.95;
+    const why =
+      busiest.name === 'synapse'
+        ? 'Synapse is single-threaded Python: one core is its ceiling'
+        : busiest.name === 'gateway'
+          ? 'the gateway is one Node event loop'
+          : '';
     const bottleneck =
-      busiest.meanCores >= 0.85
-        ? `${busiest.name} (mean ${busiest.meanCores} cores over the run: saturated${busiest.name === 'synapse' ? '; Synapse is single-threaded Python' : busiest.name === 'gateway' ? '; one Node event loop' : ''})`
-        : `none saturated: busiest is ${busiest.name} at ${busiest.meanCores} cores (the load is set by the ${userCount} users' closed loop; raise --users to find the ceiling)`;
+      `${busiest.name}: the busiest process, mean ${busiest.meanCores} cores (peak ${busiest.peakCores})` +
+      `${saturated ? ', saturated' : ', not saturated'}${why ? ` (${why})` : ''}; ` +
+      `others: ${processes
+        .filter((p) => p !== busiest)
+        .map((p) => `${p.name} ${p.meanCores}`)
+        .join(', ')}` +
+      (machineSaturated
+        ? `; the machine's ${machine.cores} cores were busy (${machine.meanBusyCores} on average, ${machine.meanOtherCores} by other work)`
+        : '');
     return {
       backend,
       synapseVersion: synapse.version,
@@ -487,6 +502,7 @@ async function runOnce(backend: string) {
       cpuMeanCores: cores,
       bottleneck,
       processes,
+      machine,
       gateway: {
         peakRssMB: gatewayPeakRss,
         firstPostLatencyP99s: histogramQuantile(metrics, 'clawchat_first_post_latency_seconds', 0.99),
@@ -547,6 +563,9 @@ try {
     console.log(
       `${l} CPU: ${r.processes.map((p) => `${p.name} ${p.cpuSeconds} s (mean ${p.meanCores}, peak ${p.peakCores} cores, peak RSS ${p.peakRssMB} MB)`).join('; ')}` +
         (r.redis ? `; redis INFO ${r.redis.cpuSeconds} s` : ''),
+    );
+    console.log(
+      `${l} machine: ${r.machine.cores} cores, mean ${r.machine.meanBusyCores} busy, of which ${r.machine.meanOtherCores} by processes outside this benchmark (load average ${r.machine.meanLoadAverage1m})`,
     );
     console.log(`${l} bottleneck: ${r.bottleneck}`);
     if (r.problems.length) console.log(`${l} problems: ${r.problems.join(' | ')}`);

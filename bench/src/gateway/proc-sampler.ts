@@ -1,6 +1,7 @@
 // CPU seconds and resident memory of processes, sampled from /proc every ~500 ms (Linux only).
 // A watched process counts with its descendants (Synapse runs as python under unshare/chroot).
 import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 const PAGE_KB = 4;
@@ -76,7 +77,26 @@ interface Watched {
   pids: number[];
 }
 
+function machineTicks(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = line.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = (line[3] ?? 0) + (line[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+export interface MachineFigures {
+  cores: number;
+  /** Mean busy cores of the whole machine over the run. */
+  meanBusyCores: number;
+  /** Mean busy cores used by processes not watched here (other work sharing the machine). */
+  meanOtherCores: number;
+  meanLoadAverage1m: number;
+}
+
 export class ProcSampler {
+  private machineStart = machineTicks();
+  private loadSum = 0;
+  private loadCount = 0;
   private readonly watched: Watched[] = [];
   private timer: NodeJS.Timeout | undefined;
   private startedAt = 0;
@@ -101,6 +121,7 @@ export class ProcSampler {
 
   start(intervalMs = 500): void {
     this.startedAt = performance.now();
+    this.machineStart = machineTicks();
     this.sample();
     this.timer = setInterval(() => this.sample(), intervalMs);
     this.timer.unref();
@@ -126,6 +147,20 @@ export class ProcSampler {
     });
   }
 
+  /** Whole-machine figures since start (call after stop). */
+  machine(figures: ProcessFigures[]): MachineFigures {
+    const end = machineTicks();
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    const busyCores = (end.busy - this.machineStart.busy) / CLOCK_TICKS / seconds;
+    const ours = figures.reduce((a, f) => a + f.meanCores, 0);
+    return {
+      cores: cpus().length,
+      meanBusyCores: round(busyCores, 2),
+      meanOtherCores: round(Math.max(0, busyCores - ours), 2),
+      meanLoadAverage1m: round(this.loadCount ? this.loadSum / this.loadCount : 0, 2),
+    };
+  }
+
   get sampleCount(): number {
     return this.samples;
   }
@@ -133,6 +168,10 @@ export class ProcSampler {
   private sample(): void {
     const now = performance.now();
     this.samples += 1;
+    try {
+      this.loadSum += Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+      this.loadCount += 1;
+    } catch {}
     const byName: Record<string, { cores: number; rssMB: number }> = {};
     for (const w of this.watched) {
       const cores = this.sampleOne(w, now);

@@ -148,7 +148,7 @@ export async function startGateway(
 }
 
 /** Selected series of the gateway's Prometheus metrics (histogram quantiles are approximated by buckets). */
-export async function scrapeMetrics(port: number): Promise<Record<string, number>> {
+export async function scrapeMetrics(port: number, withProcess = false): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   try {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -157,7 +157,7 @@ export async function scrapeMetrics(port: number): Promise<Record<string, number
       const match = /^(clawchat_[a-z_]+)(\{[^}]*\})? ([0-9.e+-]+|NaN)$/.exec(line);
       if (!match) continue;
       const [, name, labels] = match;
-      if (name!.startsWith('clawchat_gateway_')) continue;
+      if (!withProcess && name!.startsWith('clawchat_gateway_')) continue;
       out[`${name}${labels ?? ''}`] = Number(match[3]);
     }
   } catch {}

@@ -10,6 +10,8 @@ import type { AddressInfo } from 'node:net';
 export const STREAM_KEY = 'org.clawchat.stream';
 
 export interface RoomRecord {
+  /** When the gateway first asked for the room's members, history (/messages), and sent typing/receipt. */
+  firstCallAt: Partial<Record<'joined_members' | 'messages' | 'typing' | 'receipt', number>>;
   /** Distinct reply messages (not edits, not notices): txnId → event id. */
   replyTxns: Map<string, string>;
   firstReplyAt?: number;
@@ -63,6 +65,7 @@ export class StandinHomeserver {
     let record = this.rooms.get(roomId);
     if (!record) {
       record = {
+        firstCallAt: {},
         replyTxns: new Map(),
         streamingEdits: 0,
         notices: 0,
@@ -96,6 +99,11 @@ export class StandinHomeserver {
     });
   }
 
+  private noteRoomCall(roomId: string, endpoint: 'joined_members' | 'messages' | 'typing' | 'receipt'): void {
+    const record = this.room(roomId);
+    record.firstCallAt[endpoint] ??= now();
+  }
+
   private count(endpoint: string): void {
     this.requests[endpoint] = (this.requests[endpoint] ?? 0) + 1;
     const second = Math.max(0, Math.floor((now() - this.t0) / 1000));
@@ -126,16 +134,19 @@ export class StandinHomeserver {
       }
       if (method === 'PUT' && parts[4] === 'rooms' && parts[6] === 'typing') {
         this.count('typing');
+        this.noteRoomCall(parts[5]!, 'typing');
         json(res, 200, {});
         return;
       }
       if (method === 'POST' && parts[4] === 'rooms' && parts[6] === 'receipt') {
         this.count('receipt');
+        this.noteRoomCall(parts[5]!, 'receipt');
         json(res, 200, {});
         return;
       }
       if (method === 'GET' && parts[4] === 'rooms' && parts[6] === 'joined_members') {
         this.count('joined_members');
+        this.noteRoomCall(parts[5]!, 'joined_members');
         const joined: Record<string, object> = {};
         for (const user of this.members(parts[5]!)) joined[user] = { display_name: null, avatar_url: null };
         json(res, 200, { joined });
@@ -143,6 +154,7 @@ export class StandinHomeserver {
       }
       if (method === 'GET' && parts[4] === 'rooms' && parts[6] === 'messages') {
         this.count('messages');
+        this.noteRoomCall(parts[5]!, 'messages');
         // A new conversation: nothing before the message being answered.
         json(res, 200, { chunk: [], start: 's0' });
         return;
