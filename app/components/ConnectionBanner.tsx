@@ -1,4 +1,6 @@
-// Says so when the sync loop has lost the homeserver, and while it reconnects.
+// Says so when the sync loop has lost the homeserver, and while it reconnects. Each screen holds one;
+// only the focused screen shows it (screens below it in the stack stay mounted on the web).
+import { useIsFocused } from 'expo-router';
 import { Pressable, StyleSheet, Text } from 'react-native';
 import { useChatStore } from '../lib/store/chat';
 import { useTheme } from '../lib/theme/useTheme';
@@ -7,7 +9,8 @@ export function ConnectionBanner() {
   const connection = useChatStore((s) => s.connection);
   const reconnectNow = useChatStore((s) => s.reconnectNow);
   const { colors } = useTheme();
-  if (connection !== 'offline' && connection !== 'reconnecting') return null;
+  const focused = useIsFocused();
+  if (!focused || (connection !== 'offline' && connection !== 'reconnecting')) return null;
   const text =
     connection === 'offline'
       ? 'No connection to the server. Messages you send will go out when it is back. Tap to retry.'

@@ -20,6 +20,7 @@ const REPLY =
   'And some `inline code` to finish this reply nicely.';
 const REPLY_END = 'to finish this reply nicely.';
 const PROMPT = 'Hello bot, tell me something nice';
+const OFFLINE_PROMPT = 'Written while offline';
 
 // Generous: a cold page, a 2-core machine. These bound the waits; no assertion is about speed.
 const WAIT = { timeout: 60_000 };
@@ -78,6 +79,11 @@ const RECORD_BOT_BUBBLES = `(() => {
   new MutationObserver(snapshot).observe(document.body, { subtree: true, childList: true, characterData: true });
 })()`;
 
+/** One of our own messages in the chat (the header may show the same text: the chat's name). */
+function myMessage(p: Page, text: string) {
+  return p.getByTestId('bubble-plain').filter({ hasText: text });
+}
+
 async function recordBotBubbles(p: Page): Promise<void> {
   await p.evaluate(RECORD_BOT_BUBBLES);
 }
@@ -109,7 +115,7 @@ test('start a new chat, send a message, see the reply grow and finish', async ()
 
   await input.fill(PROMPT);
   await page.getByTestId('send-button').click();
-  await page.getByText(PROMPT, { exact: true }).waitFor();
+  await myMessage(page, PROMPT).waitFor();
 
   const done = page.getByTestId('bubble-done').filter({ hasText: REPLY_END });
   await done.waitFor();
@@ -133,13 +139,36 @@ test('start a new chat, send a message, see the reply grow and finish', async ()
 
 test('reload the page: the session and the history are still there', async () => {
   await page.reload();
-  await page.getByText(PROMPT, { exact: true }).waitFor();
+  await myMessage(page, PROMPT).waitFor();
   await page.getByTestId('bubble-done').filter({ hasText: REPLY_END }).waitFor();
 
   await page.goto(web!.url);
   // The new chat was named after its first message.
   await page.getByText(PROMPT).first().waitFor();
   await checkedScreenshot(page, 'conversations', ['Chats', PROMPT, 'New chat']);
+});
+
+test('offline: a banner shows, and a message written offline goes out when the connection is back', async () => {
+  await page.getByText(PROMPT).first().click();
+  await page.getByTestId('message-input').waitFor();
+  await context.setOffline(true);
+  await page.getByTestId('connection-banner').waitFor();
+  await page.getByTestId('message-input').fill(OFFLINE_PROMPT);
+  await page.getByTestId('send-button').click();
+  await myMessage(page, OFFLINE_PROMPT).waitFor();
+  // While offline the message waits: it is not shown as failed.
+  assert.equal(await page.getByTestId('retry-send').count(), 0);
+
+  await context.setOffline(false);
+  await page.getByTestId('connection-banner').waitFor({ state: 'detached' });
+  // The gateway answers the message sent late: a second finished reply.
+  await page.waitForFunction(
+    `document.querySelectorAll('[data-testid="bubble-done"]').length >= 2`,
+    undefined,
+    WAIT,
+  );
+  await page.goto(web!.url);
+  await page.getByText(PROMPT).first().waitFor();
 });
 
 test('sign out and sign in again', async () => {
@@ -160,5 +189,6 @@ test('sign out and sign in again', async () => {
   await page.getByTestId('auth-submit').click();
   await page.getByText(PROMPT).first().waitFor();
   await page.getByText(PROMPT).first().click();
-  await page.getByTestId('bubble-done').filter({ hasText: REPLY_END }).waitFor();
+  await myMessage(page, OFFLINE_PROMPT).waitFor();
+  await page.getByTestId('bubble-done').filter({ hasText: REPLY_END }).first().waitFor();
 });
