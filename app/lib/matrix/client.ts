@@ -451,7 +451,10 @@ export class ChatClient {
   }
 
   private canPaginate(room: Room): boolean {
-    return room.getLiveTimeline().getPaginationToken(EventTimeline.BACKWARDS) !== null;
+    const timeline = room.getLiveTimeline();
+    if (timeline.getPaginationToken(EventTimeline.BACKWARDS) === null) return false;
+    // The room's first event is already held: there is nothing older to show.
+    return !timeline.getEvents().some((e) => e.getType() === EventType.RoomCreate);
   }
 
   private metaOf(room: Room): RoomMeta {
