@@ -7,6 +7,7 @@ import type { GatewayConfig } from './config/load.ts';
 import { ActiveJobs } from './conversation/active-jobs.ts';
 import { noticeContent } from './conversation/content.ts';
 import { EditScheduler } from './conversation/edit-scheduler.ts';
+import { Gate } from './conversation/gate.ts';
 import { Intake } from './conversation/intake.ts';
 import { ConversationMemory } from './conversation/memory.ts';
 import { Responder } from './conversation/responder.ts';
@@ -97,6 +98,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     scheduler,
     active,
     addressing,
+    prepareGate: new Gate(config.prepareConcurrency),
     metrics,
     log,
     botUserId: config.botUserId,

@@ -48,6 +48,10 @@ describe('content', () => {
     assert.deepEqual(newContent['org.clawchat.stream'], { state: 'stopped' });
     assert.match(String(newContent.body), /^Hi there\n\n\*\(stopped\)\*$/);
     assert.equal(edit.body, `* ${newContent.body}`);
+    assert.equal(edit.formatted_body, `* ${newContent.formatted_body}`);
+    assert.ok(!String(edit.formatted_body).includes('<li>'), 'the "* " fallback is not a list');
+    const plain = replyContent({ sourceEventId: '$src' }, 'Just words', 'streaming');
+    assert.equal(plain.format, undefined, 'plain text is sent without HTML');
   });
 
   test('transaction ids are derived from the source event, stable and distinct', () => {

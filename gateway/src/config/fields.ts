@@ -325,6 +325,14 @@ export const fields = [
     { default: 10000 },
   ),
   field(
+    'prepareConcurrency',
+    'PREPARE_CONCURRENCY',
+    positiveInt,
+    'a positive integer',
+    'Jobs preparing at once (room size, history, settings) before their LLM call: when thousands of messages arrive together, the first ones are answered first instead of all advancing in lockstep.',
+    { default: 32 },
+  ),
+  field(
     'homeserverConnections',
     'HOMESERVER_CONNECTIONS',
     positiveInt,

@@ -53,6 +53,7 @@ export interface GatewayConfig {
   queueLeaseMs: number;
   shutdownGraceMs: number;
   homeserverConnections: number;
+  prepareConcurrency: number;
   typingTimeoutMs: number;
   stopPollMs: number;
   botDisplayName: string;

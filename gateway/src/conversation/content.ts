@@ -1,6 +1,6 @@
 // The message contents the bot sends: streamed replies (first post and `m.replace` edits, each carrying
 // `org.clawchat.stream`), and notices. Markdown goes out as sanitized `formatted_body` HTML.
-import { renderMarkdown } from './markdown.ts';
+import { looksLikeMarkdown, renderMarkdown } from './markdown.ts';
 
 export type StreamState = 'streaming' | 'done' | 'error' | 'stopped';
 
@@ -26,6 +26,8 @@ function relation(target: ReplyTarget): Record<string, unknown> {
 }
 
 function formatted(msgtype: string, body: string): Record<string, unknown> {
+  // Plain text goes without HTML (no rendering cost, and what clients expect for plain text).
+  if (!looksLikeMarkdown(body)) return { msgtype, body };
   return { msgtype, body, format: 'org.matrix.custom.html', formatted_body: renderMarkdown(body) };
 }
 
@@ -60,9 +62,16 @@ export function editContent(
   notice?: string,
 ): Record<string, unknown> {
   const body = displayText(text, state, notice);
-  const newContent = { ...formatted('m.text', body), [STREAM_KEY]: { state } };
+  const shown = formatted('m.text', body);
+  const newContent = { ...shown, [STREAM_KEY]: { state } };
+  // The fallback for clients without edits: "* " and the same text (rendered once, not as a list item).
+  const fallback: Record<string, unknown> = { msgtype: 'm.text', body: `* ${body}` };
+  if (shown.formatted_body !== undefined) {
+    fallback.format = 'org.matrix.custom.html';
+    fallback.formatted_body = `* ${shown.formatted_body}`;
+  }
   return {
-    ...formatted('m.text', `* ${body}`),
+    ...fallback,
     [STREAM_KEY]: { state },
     'm.new_content': newContent,
     'm.relates_to': { rel_type: 'm.replace', event_id: replyEventId },

@@ -13,6 +13,7 @@ import { type ActiveJob, type ActiveJobs, STOP_CLOCK_SLACK_MS } from './active-j
 import { type Command, helpText } from './commands.ts';
 import { noticeContent, type ReplyTarget } from './content.ts';
 import type { EditScheduler } from './edit-scheduler.ts';
+import type { Gate } from './gate.ts';
 import type { ConversationMemory } from './memory.ts';
 import { classifyMessage, messageText } from './message-kind.ts';
 import { ReplyStream } from './reply-stream.ts';
@@ -27,6 +28,8 @@ export interface ResponderOptions {
   scheduler: EditScheduler;
   active: ActiveJobs;
   addressing: Addressing;
+  /** Bounds the jobs preparing at once (see Gate). */
+  prepareGate: Gate;
   metrics: Metrics;
   log: Logger;
   botUserId: string;
@@ -67,6 +70,16 @@ export class Responder {
 
   /** Handles the job and tells the caller what to do with its lease. */
   async handle(leased: LeasedJob, active: ActiveJob): Promise<JobOutcome> {
+    const leave = await this.o.prepareGate.enter();
+    try {
+      return await this.handleEntered(leased, active, leave);
+    } finally {
+      leave();
+    }
+  }
+
+  /** `leave` gives the preparation place back: once the LLM call starts, or when the job ends. */
+  private async handleEntered(leased: LeasedJob, active: ActiveJob, leave: () => void): Promise<JobOutcome> {
     const event = leased.job.event as MatrixEvent;
     if (event.type === 'm.room.member') {
       await this.join(event);
@@ -107,9 +120,9 @@ export class Responder {
         );
         return 'complete';
       case 'command':
-        return this.command(kind.command, event, target, leased, active);
+        return this.command(kind.command, event, target, leased, active, leave);
       case 'prompt':
-        return this.reply(leased, active, event, target, 'reply');
+        return this.reply(leased, active, event, target, 'reply', leave);
     }
   }
 
@@ -146,6 +159,7 @@ export class Responder {
     target: ReplyTarget,
     leased: LeasedJob,
     active: ActiveJob,
+    leave: () => void,
   ): Promise<JobOutcome> {
     const { store, stops } = this.o.state;
     const roomId = event.room_id;
@@ -241,7 +255,7 @@ export class Responder {
         }
         return 'complete';
       case 'retry':
-        return this.reply(leased, active, event, target, 'retry');
+        return this.reply(leased, active, event, target, 'retry', leave);
     }
   }
 
@@ -264,6 +278,7 @@ export class Responder {
     event: MatrixEvent,
     target: ReplyTarget,
     kind: 'reply' | 'retry',
+    leave: () => void,
   ): Promise<JobOutcome> {
     const { store } = this.o.state;
     const roomId = event.room_id;
@@ -311,6 +326,7 @@ export class Responder {
       if (await this.o.state.stops.consumeStop(roomId, leased.job.enqueuedAt - STOP_CLOCK_SLACK_MS)) {
         active.stopped = true;
       }
+      leave();
       if (!active.stopped) {
         const deltas = this.o.provider.stream({
           model: settings.model ?? this.o.provider.defaultModel,

@@ -54,6 +54,7 @@ export class MatrixClientApi {
     await this.http.request('PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/typing/${enc(userId)}`, {
       body: typing ? { typing: true, timeout: timeoutMs } : { typing: false },
       endpoint: 'typing',
+      lane: 'bestEffort',
     });
   }
 
@@ -64,6 +65,7 @@ export class MatrixClientApi {
       {
         body: threadId ? { thread_id: threadId } : {},
         endpoint: 'receipt',
+        lane: 'bestEffort',
       },
     );
   }

@@ -29,8 +29,11 @@ export interface RequestOptions {
   attempts?: number;
   /** Label for metrics. */
   endpoint?: string;
-  /** `interactive`: the messages users see (own connections); `background` (default): the rest. */
-  lane?: 'interactive' | 'background';
+  /**
+   * `interactive`: the messages users see (own connections); `background` (default): what replies
+   * wait for; `bestEffort`: typing and receipts, few connections, dropped when too many are queued.
+   */
+  lane?: 'interactive' | 'background' | 'bestEffort';
   timeoutMs?: number;
 }
 
@@ -45,6 +48,9 @@ export interface HttpClientOptions {
 export class MatrixHttpClient {
   private readonly interactive: Pool;
   private readonly background: Pool;
+  private readonly bestEffort: Pool;
+  private readonly bestEffortLimit: number;
+  private bestEffortPending = 0;
   private readonly basePath: string;
 
   constructor(private readonly options: HttpClientOptions) {
@@ -61,12 +67,35 @@ export class MatrixHttpClient {
       ...poolOptions,
       connections: options.connections,
     });
+    const fewer = Math.max(2, Math.ceil(options.connections / 4));
+    this.bestEffort = new Pool(url.origin, { ...poolOptions, connections: fewer });
+    this.bestEffortLimit = fewer * 16;
   }
 
   async request<T = Record<string, unknown>>(
     method: 'GET' | 'PUT' | 'POST' | 'DELETE',
     path: string,
     options: RequestOptions = {},
+  ): Promise<T> {
+    if (options.lane === 'bestEffort') {
+      if (this.bestEffortPending >= this.bestEffortLimit) {
+        this.options.onResult?.(options.endpoint ?? method, 'dropped');
+        return {} as T;
+      }
+      this.bestEffortPending++;
+      try {
+        return await this.withRetries<T>(method, path, options);
+      } finally {
+        this.bestEffortPending--;
+      }
+    }
+    return this.withRetries<T>(method, path, options);
+  }
+
+  private async withRetries<T>(
+    method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+    path: string,
+    options: RequestOptions,
   ): Promise<T> {
     const attempts = Math.max(1, options.attempts ?? 1);
     let lastError: unknown;
@@ -108,7 +137,12 @@ export class MatrixHttpClient {
       headers['content-type'] = 'application/json';
     }
     let response: Awaited<ReturnType<Pool['request']>>;
-    const pool = options.lane === 'interactive' ? this.interactive : this.background;
+    const pool =
+      options.lane === 'interactive'
+        ? this.interactive
+        : options.lane === 'bestEffort'
+          ? this.bestEffort
+          : this.background;
     try {
       response = await pool.request({
         method: method as 'GET',
@@ -152,6 +186,6 @@ export class MatrixHttpClient {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.interactive.close(), this.background.close()]);
+    await Promise.all([this.interactive.close(), this.background.close(), this.bestEffort.close()]);
   }
 }
