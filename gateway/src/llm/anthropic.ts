@@ -4,7 +4,8 @@ import { abortedError, fromSdkApiError, networkError, streamCutError } from './e
 import { type RetryPolicy, resolveRetryPolicy, streamWithRetries } from './retry.ts';
 import type { CompletionRequest, LlmError, LlmProvider } from './types.ts';
 
-export const ANTHROPIC_DEFAULT_MODEL = 'claude-sonnet-4-5';
+// A current model of the SDK's list (a deprecated one makes the SDK warn on every request).
+export const ANTHROPIC_DEFAULT_MODEL = 'claude-sonnet-5-5';
 export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
 
 export interface AnthropicProviderOptions {
