@@ -438,9 +438,10 @@ async function runOnce(backend: string) {
     const busiest = [...processes].sort((a, b) => b.meanCores - a.meanCores)[0]!;
     const machineSaturated = machine.meanBusyCores >= 0.9 * machine.cores;
     const saturated = busiest.meanCores >= 0.85 || busiest.peakCores >= 0.95;
+    const sendP50 = summarize(sendLatency).p50;
     const why =
       busiest.name === 'synapse'
-        ? 'Synapse is single-threaded Python: one core is its ceiling'
+        ? `Synapse is single-threaded Python, one core at most; users' /send round trip p50 ${sendP50} ms`
         : busiest.name === 'gateway'
           ? 'the gateway is one Node event loop'
           : '';
@@ -452,7 +453,7 @@ async function runOnce(backend: string) {
         .map((p) => `${p.name} ${p.meanCores}`)
         .join(', ')}` +
       (machineSaturated
-        ? `; the machine's ${machine.cores} cores were busy (${machine.meanBusyCores} on average, ${machine.meanOtherCores} by other work)`
+        ? `; the machine's ${machine.cores} cores were busy (${machine.meanBusyCores} on average, ${machine.meanOtherCores} by other work), so no process could get the CPU it asked for`
         : '');
     return {
       backend,
