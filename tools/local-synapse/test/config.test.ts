@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { createRegistration, renderRegistration } from '@clawchat/common/appservice-registration';
 import { RenderError, renderTemplate } from '@clawchat/server/render';
 import pg from 'pg';
@@ -13,17 +12,10 @@ import { DatabaseUrlError, dropDatabase, ensureDatabase, parseDatabaseUrl } from
 import { renderLocalConfig } from '../src/config/render.ts';
 import { freePort } from '../src/runtime/ports.ts';
 import { LocalSynapse } from '../src/runtime/synapse.ts';
+import { scratchDirs } from './fixtures/scratch.ts';
 import { ensurePostgres, POSTGRES_BASE, postgresUrl } from './fixtures/services.ts';
 
-const dirs: string[] = [];
-function scratch(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'clawchat-config-'));
-  dirs.push(dir);
-  return dir;
-}
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const scratch = scratchDirs('clawchat-config-');
 
 describe('homeserver.yaml rendering', () => {
   test('SQLite: every placeholder filled, loopback, open registration, the registrations listed', () => {

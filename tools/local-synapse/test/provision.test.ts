@@ -1,22 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { cacheDir, packageDir } from '../src/paths.ts';
 import { debianArchiveUri, parseDeb822, parseOneLine } from '../src/provision/apt-sources.ts';
 import { cacheEntry, ensureProvisioned, inspectCache, SYNAPSE_SERIES } from '../src/provision/rootfs.ts';
+import { scratchDirs } from './fixtures/scratch.ts';
 
-const dirs: string[] = [];
-function scratch(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'clawchat-provision-'));
-  dirs.push(dir);
-  return dir;
-}
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const scratch = scratchDirs('clawchat-provision-');
 
 describe('the Debian archive comes from the machine’s apt sources', () => {
   test('deb822 and one-line sources; security archives are skipped; the override wins', () => {
