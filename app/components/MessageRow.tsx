@@ -71,12 +71,6 @@ function MessageRowView({ roomId, messageKey }: MessageRowProps) {
             {message.body}
           </Text>
         )}
-        {message.stream === 'error' ? (
-          <Text style={[styles.note, { color: colors.danger }]}>The reply could not be finished.</Text>
-        ) : null}
-        {message.stream === 'stopped' ? (
-          <Text style={[styles.note, { color: colors.textMuted }]}>Stopped</Text>
-        ) : null}
       </View>
       <View style={[styles.meta, mine ? styles.metaMine : null]}>
         {message.status === 'failed' ? (
@@ -115,7 +109,6 @@ const styles = StyleSheet.create({
   bubbleTheirs: { borderBottomLeftRadius: 6, borderWidth: StyleSheet.hairlineWidth, maxWidth: '92%' },
   text: { fontSize: 16, lineHeight: 22 },
   cursor: { fontWeight: '700' },
-  note: { marginTop: 6, fontSize: 13, fontStyle: 'italic' },
   meta: { flexDirection: 'row', gap: 10, marginTop: 3, paddingHorizontal: 6 },
   metaMine: { justifyContent: 'flex-end' },
   metaText: { fontSize: 11.5 },

@@ -86,7 +86,7 @@ describe('chat screen', () => {
         .getState()
         .receiveEvents(ROOM, plain(edit(reply.getId()!, 'Long answer', 'stopped')), 'forward'),
     );
-    expect(screen.getByText('Stopped')).toBeTruthy();
+    expect(screen.getByTestId('bubble-stopped')).toBeTruthy();
     fireEvent.press(screen.getByLabelText('Regenerate the last reply'));
     expect(sent()).toEqual([
       { method: 'sendCommand', args: [ROOM, '!stop'] },

@@ -21,6 +21,9 @@ const REPLY =
 const REPLY_END = 'to finish this reply nicely.';
 const PROMPT = 'Hello bot, tell me something nice';
 const OFFLINE_PROMPT = 'Written while offline';
+const STORY_PROMPT = 'Tell me a long story';
+// Long enough (about 25 s at the fake's pace) that Stop always lands while it is still growing.
+const STORY = Array.from({ length: 300 }, (_, i) => `word${i}`).join(' ');
 
 // Generous: a cold page, a 2-core machine. These bound the waits; no assertion is about speed.
 const WAIT = { timeout: 60_000 };
@@ -36,7 +39,14 @@ const user = { localpart: uniqueLocalpart('webuser'), password: randomBytes(9).t
 before(async () => {
   const hs = await getTestHomeserver();
   const slot = hs.claimAppservice();
-  llm = await startFakeAnthropic({ reply: REPLY, tokensPerSecond: 12, timeToFirstTokenMs: 200 });
+  llm = await startFakeAnthropic({
+    reply: (request) => {
+      const users = request.messages.filter((m) => m.role === 'user');
+      return users[users.length - 1]?.content.includes(STORY_PROMPT) ? STORY : REPLY;
+    },
+    tokensPerSecond: 12,
+    timeToFirstTokenMs: 200,
+  });
   gateway = await startGateway(hs, slot, llm.url, { EDIT_INTERVAL_MS: '150' });
   await buildWeb({
     outDir: join(artifactsDir, 'web-test'),
@@ -167,6 +177,32 @@ test('offline: a banner shows, and a message written offline goes out when the c
     undefined,
     WAIT,
   );
+  await page.goto(web!.url);
+  await page.getByText(PROMPT).first().waitFor();
+});
+
+test('stop a reply in progress, then regenerate it, with buttons (no command is ever shown)', async () => {
+  await page.getByText(PROMPT).first().click();
+  await page.getByTestId('message-input').fill(STORY_PROMPT);
+  await page.getByTestId('send-button').click();
+  await page.getByTestId('bubble-streaming').filter({ hasText: 'word1' }).waitFor();
+  await page.getByTestId('stop-reply').click();
+  await page.getByTestId('bubble-stopped').waitFor();
+  await page.getByTestId('regenerate-reply').waitFor();
+
+  await page.getByTestId('regenerate-reply').click();
+  await page.getByTestId('bubble-streaming').filter({ hasText: 'word1' }).waitFor();
+  await page.getByTestId('stop-reply').click();
+  await page.waitForFunction(
+    `document.querySelectorAll('[data-testid="bubble-stopped"]').length >= 2`,
+    undefined,
+    WAIT,
+  );
+
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the text a person sees
+  const shown = await page.locator('body').innerText();
+  assert.ok(!shown.includes('!stop') && !shown.includes('!retry'), 'the commands stay out of sight');
+  assert.ok(!shown.includes('nothing to stop'), "the bot's acknowledgements stay out of sight");
   await page.goto(web!.url);
   await page.getByText(PROMPT).first().waitFor();
 });
