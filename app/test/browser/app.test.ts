@@ -162,7 +162,8 @@ test('offline: a banner shows, and a message written offline goes out when the c
   await page.getByText(PROMPT).first().click();
   await page.getByTestId('message-input').waitFor();
   await context.setOffline(true);
-  await page.getByTestId('connection-banner').waitFor();
+  // The SDK notices when its /sync long poll (up to 30 s) fails, then keeps trying every few seconds.
+  await page.getByTestId('connection-banner').waitFor({ timeout: 120_000 });
   await page.getByTestId('message-input').fill(OFFLINE_PROMPT);
   await page.getByTestId('send-button').click();
   await myMessage(page, OFFLINE_PROMPT).waitFor();
