@@ -65,9 +65,15 @@ const round = (n: number) => Math.round(n * 100) / 100;
 async function main() {
   const hs = await getTestHomeserver();
   const me = await hs.registerUser({ localpart: uniqueLocalpart('bench') });
-  const botAccount = await hs.registerUser({ localpart: BOT_LOCALPART }).catch(() => undefined);
-  if (!botAccount)
-    throw new Error(`could not register @${BOT_LOCALPART}: run the benchmark on a fresh homeserver`);
+  // On a homeserver shared with other runs the default name may be taken: then a build of its own.
+  const defaultBot = await hs.registerUser({ localpart: BOT_LOCALPART }).catch(() => undefined);
+  const botAccount = defaultBot ?? (await hs.registerUser({ localpart: uniqueLocalpart('benchbot') }));
+  const build = defaultBot
+    ? { outDir: join(appDir, 'dist') }
+    : {
+        outDir: join(appDir, '.artifacts', 'web-bench'),
+        env: { ...process.env, EXPO_PUBLIC_BOT_USER_ID: botAccount.userId },
+      };
   const bot = botUser(hs.baseUrl, botAccount);
   const user = botUser(hs.baseUrl, me);
 
@@ -80,8 +86,8 @@ async function main() {
   const question = await user.send(roomId, { msgtype: 'm.text', body: 'Benchmark question' });
 
   console.log('[bench] building the web app (skipped when up to date)…');
-  await buildWeb({ quiet: true });
-  const web = await serveWeb({ port: 0, host: '127.0.0.1' });
+  await buildWeb({ ...build, quiet: true });
+  const web = await serveWeb({ dir: build.outDir, port: 0, host: '127.0.0.1' });
   const browser = await launchChromium();
   try {
     const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
