@@ -1,6 +1,7 @@
 // The matrix-js-sdk wrapper: the only module of the app that touches the SDK. It signs in and up,
 // runs the sync loop, and reports what happens as plain data (lib/matrix/types.ts) to one listener.
 import '@clawchat/common/polyfills';
+import loglevel from 'loglevel';
 import {
   ClientEvent,
   createClient,
@@ -50,6 +51,11 @@ export interface Credentials {
 }
 
 const DEVICE_NAME = 'ClawChat';
+
+// The SDK logs each step of its sync loop through loglevel: keep warnings and errors only. Loggers it
+// makes later start at the root level; the ones it made on import are set one by one.
+loglevel.setLevel('warn');
+for (const child of Object.values(loglevel.getLoggers())) child.setLevel('warn');
 
 type TextContent = { msgtype: MsgType.Text; body: string };
 
