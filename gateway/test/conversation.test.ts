@@ -68,6 +68,15 @@ for (const backend of ['memory', 'redis'] as Backend[]) {
       await fake?.close();
     });
 
+    test('a room the bot joins on invite starts with an empty memory, so no /messages look-up', async () => {
+      await waitFor(
+        'the stored history of the new room',
+        async () => (await gateway.state.store.getHistory(room)) !== null,
+        { timeoutMs: 10_000, intervalMs: 50 },
+      );
+      assert.deepEqual(await gateway.state.store.getHistory(room), []);
+    });
+
     test('a message gets a streamed reply that grows through edits and ends with the full text', async () => {
       const before = fake.requestCount;
       const source = await alice.sendText(room, 'Hello there');
@@ -87,6 +96,11 @@ for (const backend of ['memory', 'redis'] as Backend[]) {
         'the first post is not the whole reply',
       );
       assert.ok(reply.edits.length >= 2, `expected intermediate edits, got ${reply.edits.length}`);
+      const requests = await gateway.metrics.homeserverRequests.get();
+      assert.ok(
+        !requests.values.some((v) => v.labels.endpoint === 'messages'),
+        'the history of a room joined on invite is known: no /messages',
+      );
       let previous = '';
       for (const edit of reply.edits) {
         const body = String((edit.content['m.new_content'] as { body: string }).body);

@@ -69,6 +69,58 @@ describe('edit scheduler', () => {
     scheduler.close();
   });
 
+  test('the debt of first posts and final edits is bounded: intermediate edits resume soon after a burst', () => {
+    const clock = { now: 0 };
+    const scheduler = new EditScheduler({ budgetPerSecond: 10, intervalMs: 100, now: () => clock.now });
+    const log: string[] = [];
+    // A burst of 1,000 replies starting or ending at once: all are sent (never held back)...
+    for (let i = 0; i < 1000; i++) scheduler.chargeMandatory();
+    // ...but the budget owes at most one second of it.
+    assert.equal(scheduler.available, -10);
+    const t = target('after-burst', log, clock);
+    t.lastEditAt = -1000;
+    scheduler.request(t);
+    for (let step = 0; step < 100; step++) {
+      scheduler.tick();
+      clock.now += 10;
+    }
+    assert.equal(log.length, 0, 'paying the debt back for a second');
+    for (let step = 0; step < 50; step++) {
+      scheduler.tick();
+      clock.now += 10;
+    }
+    assert.equal(log.length, 1, 'the intermediate edit went out about 1.1 s after the burst');
+    scheduler.close();
+  });
+
+  test('intermediate edits alone never exceed the budget, however many streams want one', () => {
+    const clock = { now: 0 };
+    const scheduler = new EditScheduler({ budgetPerSecond: 50, intervalMs: 1000, now: () => clock.now });
+    const log: string[] = [];
+    const targets = Array.from({ length: 10_000 }, (_, i) => target(`r${i}`, log, clock));
+    const perSecond: number[] = [];
+    for (let second = 0; second < 10; second++) {
+      const before = log.length;
+      for (let step = 0; step < 50; step++) {
+        for (const t of targets) scheduler.request(t);
+        scheduler.tick();
+        clock.now += 20;
+      }
+      perSecond.push(log.length - before);
+    }
+    scheduler.close();
+    // Within budget·T plus the burst (one second of budget) saved up before.
+    const total = perSecond.reduce((a, b) => a + b, 0);
+    assert.ok(total <= 50 * 10 + 50, `per second: ${perSecond.join(',')}`);
+    for (const n of perSecond) assert.ok(n <= 100, `per second: ${perSecond.join(',')}`);
+    assert.ok(
+      perSecond.slice(2).every((n) => n <= 51),
+      `per second: ${perSecond.join(',')}`,
+    );
+    // Least recently served first: 500 edits went to 500 different replies.
+    assert.equal(new Set(log).size, log.length);
+  });
+
   test('a busy reply is skipped until its send is done', () => {
     const clock = { now: 5000 };
     const scheduler = new EditScheduler({ budgetPerSecond: 100, intervalMs: 100, now: () => clock.now });

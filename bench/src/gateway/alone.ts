@@ -44,6 +44,12 @@ const { values } = parseArgs({
     'max-concurrent': { type: 'string' },
     'homeserver-connections': { type: 'string', default: '32' },
     'timeout-seconds': { type: 'string', default: '150' },
+    /**
+     * Each conversation is a new room as the app makes one: the user's invite of the bot comes just
+     * before the message (same transaction). Without it, the rooms are ones the bot is already in but
+     * the gateway's store knows nothing about (a new process without Redis): the history look-up case.
+     */
+    invite: { type: 'boolean', default: false },
     /** Writes a V8 CPU profile of the gateway process (--cpu-prof) into this directory. */
     'gateway-cpu-prof': { type: 'string' },
   },
@@ -190,18 +196,34 @@ async function runOnce(backend: string) {
         wake = undefined;
         continue;
       }
-      const batch = pending.splice(0, MAX_EVENTS_PER_TXN);
+      const batch = pending.splice(0, values.invite ? MAX_EVENTS_PER_TXN / 2 : MAX_EVENTS_PER_TXN);
       const txnId = `bench${++txnSeq}`;
       const body = JSON.stringify({
-        events: batch.map((c) => ({
-          type: 'm.room.message',
-          event_id: `$msg${c.i}`,
-          room_id: c.roomId,
-          sender: `@benchuser${c.i}:${SERVER}`,
-          origin_server_ts: Date.now(),
-          content: { msgtype: 'm.text', body: `${c.tag}: hello, please tell me something long.` },
-          unsigned: { age: 0 },
-        })),
+        events: batch.flatMap((c) => [
+          ...(values.invite
+            ? [
+                {
+                  type: 'm.room.member',
+                  event_id: `$invite${c.i}`,
+                  room_id: c.roomId,
+                  sender: `@benchuser${c.i}:${SERVER}`,
+                  state_key: BOT,
+                  origin_server_ts: Date.now(),
+                  content: { membership: 'invite', is_direct: true },
+                  unsigned: { age: 0 },
+                },
+              ]
+            : []),
+          {
+            type: 'm.room.message',
+            event_id: `$msg${c.i}`,
+            room_id: c.roomId,
+            sender: `@benchuser${c.i}:${SERVER}`,
+            origin_server_ts: Date.now(),
+            content: { msgtype: 'm.text', body: `${c.tag}: hello, please tell me something long.` },
+            unsigned: { age: 0 },
+          },
+        ]),
       });
       for (let attempt = 1; attempt <= 10; attempt++) {
         const t = now();
@@ -439,6 +461,7 @@ async function runOnce(backend: string) {
     },
     homeserver: {
       editBudgetPerSecond: editBudget,
+      inviteFirst: values.invite ?? false,
       editIntervalMs: editInterval,
       storedEventsPerSecond: { mean: mean(totals), peak: Math.max(0, ...totals) },
       streamingEditsPerSecond: { mean: mean(edits), peak: Math.max(0, ...edits) },
@@ -548,7 +571,8 @@ try {
   console.log(
     `[gateway-alone] ${N} conversations ramped over ${rampSeconds} s; fake LLM TTFT ${ttftMs} ms, ${tps} tokens/s, ` +
       `${chunk} tokens per SSE event, ${tokens}-token replies (${streamSeconds} s each); edit budget ${editBudget}/s, ` +
-      `interval ${editInterval} ms; MAX_CONCURRENT_LLM_CALLS=${maxConcurrent}; backends: ${backends.join(', ')}`,
+      `interval ${editInterval} ms; MAX_CONCURRENT_LLM_CALLS=${maxConcurrent}; backends: ${backends.join(', ')}; ` +
+      `new rooms by invite: ${values.invite ? 'yes' : 'no'}`,
   );
   for (const backend of backends) {
     const result = await runOnce(backend);
@@ -571,6 +595,7 @@ const path = writeResult('gateway-alone', {
     editIntervalMs: editInterval,
     maxConcurrentLlmCalls: maxConcurrent,
     homeserverConnections: hsConnections,
+    invite: values.invite ?? false,
   },
   targets: TARGET,
   runs,

@@ -251,7 +251,7 @@ export const fields = [
     'EDIT_BUDGET_PER_SECOND',
     positiveNumber,
     'a positive number',
-    'Events per second the homeserver is given for streaming edits, shared fairly among the replies in progress of one gateway process (with N processes the homeserver gets N times this: divide). First posts and final edits are always sent and count against it.',
+    'Events per second the homeserver is given for intermediate streaming edits, shared fairly among the replies in progress of one gateway process (with N processes the homeserver gets N times this: divide). First posts and final edits are never held back but count against it (intermediate edits give way to them).',
     { default: 50 },
   ),
   field(
@@ -259,8 +259,8 @@ export const fields = [
     'MAX_CONCURRENT_LLM_CALLS',
     positiveInt,
     'a positive integer',
-    'Jobs (LLM calls) one process works on at once.',
-    { default: 64 },
+    'Replies (LLM calls) one process streams at once; more wait in the queue. Streams are I/O-bound (a reply mostly waits on the LLM), so thousands at once are normal: the default matches the target of one process holding 10,000 streaming conversations. Each costs memory while it streams (see the README); lower it to bound memory on a small host.',
+    { default: 10000 },
   ),
   field(
     'rateLimitCapacity',

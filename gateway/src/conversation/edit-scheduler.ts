@@ -1,8 +1,16 @@
-// The global edit budget. Every stored edit costs the homeserver one event, so the edits of all the
-// replies streaming in this process share one token bucket of `budgetPerSecond` events/s, handed out
-// in turn (first come, first served; a reply that was just edited goes to the back), and each reply is
-// edited at most once per `intervalMs`. First posts and final edits are never held back, but they are
-// charged to the same bucket, so under heavy load the intermediate edits thin out first.
+// The global edit budget. Every stored event costs the homeserver, so the sends of all the replies
+// streaming in this process share one token bucket of `budgetPerSecond` events/s (burst: one second's
+// worth).
+// - Intermediate edits are sent only within the budget: a reply waits for a token, its turn and its own
+//   `intervalMs`. Turns go least recently served first: a reply enters the queue when it has new text
+//   and goes back to the end after each edit, so N streams wanting edits get about budget/N each.
+// - First posts and final edits are never held back (they are what users wait for: the first words
+//   and the finished reply) but are charged to the same bucket, so intermediate edits give way to
+//   them. The debt they may run up is bounded to one second of budget: after any burst of starts or
+//   ends, intermediate edits resume within about two seconds (they are not starved for long).
+// So the homeserver receives, over any period of T seconds: one first post and one final edit per
+// reply (these the budget cannot defer), plus intermediate edits only where the budget has room:
+// intermediate ≤ budget·T + budget − (first posts + final edits charged in the period).
 // One timer for the whole process, running only while some reply waits for a slot.
 
 export interface EditTarget {
@@ -23,6 +31,7 @@ export interface EditSchedulerOptions {
 }
 
 export class EditScheduler {
+  /** Replies waiting for an intermediate edit, in turn order (insertion order of the Set). */
   private readonly waiting = new Set<EditTarget>();
   private tokens: number;
   private lastRefill: number;
@@ -31,11 +40,12 @@ export class EditScheduler {
   private readonly maxDebt: number;
   private readonly tickMs: number;
   private readonly now: () => number;
+  private lastReportedWaiting = -1;
 
   constructor(private readonly options: EditSchedulerOptions) {
     this.now = options.now ?? Date.now;
     this.capacity = Math.max(1, options.budgetPerSecond);
-    this.maxDebt = -10 * this.capacity;
+    this.maxDebt = -this.capacity;
     this.tokens = this.capacity;
     this.lastRefill = this.now();
     this.tickMs = options.tickMs ?? Math.max(10, Math.min(100, Math.floor(1000 / options.budgetPerSecond)));
@@ -45,16 +55,19 @@ export class EditScheduler {
   request(target: EditTarget): void {
     if (this.waiting.has(target)) return;
     this.waiting.add(target);
-    this.options.onWaitingChange?.(this.waiting.size);
+    this.reportWaiting();
     this.ensureTimer();
   }
 
   /** The reply finished (or died): forget it. */
   cancel(target: EditTarget): void {
-    if (this.waiting.delete(target)) this.options.onWaitingChange?.(this.waiting.size);
+    if (this.waiting.delete(target)) this.reportWaiting();
   }
 
-  /** A send that is not held back (first post, final edit) still uses up budget. */
+  /**
+   * A send that is not held back (first post, final edit) still uses up budget, down to a debt of one
+   * second of budget at most.
+   */
   chargeMandatory(): void {
     this.refill();
     this.tokens = Math.max(this.maxDebt, this.tokens - 1);
@@ -64,24 +77,39 @@ export class EditScheduler {
     return this.waiting.size;
   }
 
+  /** Tokens left (negative: debt run up by first posts and final edits); for tests. */
+  get available(): number {
+    this.refill();
+    return this.tokens;
+  }
+
   /** Hands out the slots due now; exposed for tests with a manual clock. */
   tick(): void {
     this.refill();
-    const now = this.now();
-    for (const target of this.waiting) {
-      if (this.tokens < 1) break;
-      if (target.busy || now - target.lastEditAt < this.options.intervalMs) continue;
-      this.waiting.delete(target);
-      this.tokens -= 1;
-      target.grant();
+    if (this.tokens >= 1) {
+      const now = this.now();
+      for (const target of this.waiting) {
+        if (this.tokens < 1) break;
+        if (target.busy || now - target.lastEditAt < this.options.intervalMs) continue;
+        this.waiting.delete(target);
+        this.tokens -= 1;
+        target.grant();
+      }
     }
-    this.options.onWaitingChange?.(this.waiting.size);
+    this.reportWaiting();
     if (this.waiting.size === 0) this.stopTimer();
   }
 
   close(): void {
     this.stopTimer();
     this.waiting.clear();
+  }
+
+  private reportWaiting(): void {
+    const n = this.waiting.size;
+    if (n === this.lastReportedWaiting) return;
+    this.lastReportedWaiting = n;
+    this.options.onWaitingChange?.(n);
   }
 
   private refill(): void {

@@ -130,6 +130,11 @@ export class Responder {
     try {
       await this.o.api.join(event.room_id);
       this.o.log.info({ roomId: event.room_id }, 'joined room on invite');
+      // The conversation starts here: an empty history (unless one is remembered from an earlier stay),
+      // so the first message needs no `/messages` look-up. Only a room the store knows nothing about
+      // (a new process without Redis, an evicted key) is rebuilt from the timeline.
+      const { store } = this.o.state;
+      if ((await store.getHistory(event.room_id)) === null) await store.setHistory(event.room_id, []);
     } catch (error) {
       if (error instanceof MatrixApiError && error.status < 500) {
         this.o.log.warn({ err: error, roomId: event.room_id }, 'could not join the room');

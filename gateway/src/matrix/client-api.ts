@@ -74,7 +74,7 @@ export class MatrixClientApi {
     const res = await this.http.request<{ joined: Record<string, unknown> }>(
       'GET',
       `/_matrix/client/v3/rooms/${enc(roomId)}/joined_members`,
-      { endpoint: 'joined_members', attempts: 3 },
+      { endpoint: 'joined_members', attempts: 3, lane: 'critical' },
     );
     return Object.keys(res.joined ?? {}).length;
   }
@@ -99,6 +99,7 @@ export class MatrixClientApi {
       },
       endpoint: 'messages',
       attempts: 3,
+      lane: 'critical',
     });
   }
 

@@ -1,7 +1,8 @@
 // A lean HTTP client for the homeserver: undici pools with keep-alive and a bounded number of
 // connections, JSON in and out, typed errors, and bounded retries for requests that are safe to repeat.
-// Two lanes, so that the sends users wait for (reply posts and edits) never queue behind bookkeeping
-// (typing, receipts, member counts, history) when thousands of replies start at once.
+// Separate lanes (pools), so that the sends users wait for (reply posts and edits) and the reads a
+// waiting reply needs (member counts, history) never queue behind bookkeeping (joins, typing,
+// receipts) when thousands of replies start at once.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 
@@ -30,10 +31,12 @@ export interface RequestOptions {
   /** Label for metrics. */
   endpoint?: string;
   /**
-   * `interactive`: the messages users see (own connections); `background` (default): what replies
-   * wait for; `bestEffort`: typing and receipts, few connections, dropped when too many are queued.
+   * `interactive`: the messages users see (own connections); `critical`: reads a waiting reply needs
+   * before its LLM call (room size, history), own connections so they never queue behind joins and
+   * other bookkeeping; `background` (default): the rest; `bestEffort`: typing and receipts, few
+   * connections, dropped when too many are queued.
    */
-  lane?: 'interactive' | 'background' | 'bestEffort';
+  lane?: 'interactive' | 'critical' | 'background' | 'bestEffort';
   timeoutMs?: number;
 }
 
@@ -47,6 +50,7 @@ export interface HttpClientOptions {
 
 export class MatrixHttpClient {
   private readonly interactive: Pool;
+  private readonly critical: Pool;
   private readonly background: Pool;
   private readonly bestEffort: Pool;
   private readonly bestEffortLimit: number;
@@ -63,6 +67,7 @@ export class MatrixHttpClient {
       bodyTimeout: 120_000,
     };
     this.interactive = new Pool(url.origin, { ...poolOptions, connections: options.connections });
+    this.critical = new Pool(url.origin, { ...poolOptions, connections: options.connections });
     this.background = new Pool(url.origin, {
       ...poolOptions,
       connections: options.connections,
@@ -140,9 +145,11 @@ export class MatrixHttpClient {
     const pool =
       options.lane === 'interactive'
         ? this.interactive
-        : options.lane === 'bestEffort'
-          ? this.bestEffort
-          : this.background;
+        : options.lane === 'critical'
+          ? this.critical
+          : options.lane === 'bestEffort'
+            ? this.bestEffort
+            : this.background;
     try {
       response = await pool.request({
         method: method as 'GET',
@@ -186,6 +193,11 @@ export class MatrixHttpClient {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.interactive.close(), this.background.close(), this.bestEffort.close()]);
+    await Promise.all([
+      this.interactive.close(),
+      this.critical.close(),
+      this.background.close(),
+      this.bestEffort.close(),
+    ]);
   }
 }

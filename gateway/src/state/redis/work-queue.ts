@@ -68,6 +68,11 @@ export class RedisWorkQueue implements WorkQueue {
   private readonly redis: Redis & QueueCommands;
   /** A dedicated connection: a blocked BLMPOP would hold up every other command on a shared one. */
   private readonly blocker: Redis;
+  /**
+   * Lease renewals on a connection of their own, so that under load they are not queued behind the
+   * thousands of takes, store reads and writes on the main one (a late renewal loses the job).
+   */
+  private readonly renewer: Redis & QueueCommands;
   private readonly keys: {
     sched: string;
     jobs: string;
@@ -92,6 +97,10 @@ export class RedisWorkQueue implements WorkQueue {
     this.redis = redis as Redis & QueueCommands;
     this.blocker = redis.duplicate();
     this.blocker.on('error', () => {}); // reconnects by itself; errors surface through the main connection
+    const renewer = redis.duplicate();
+    renewer.on('error', () => {});
+    defineQueueCommands(renewer);
+    this.renewer = renewer as Redis & QueueCommands;
     const p = `${options.keyPrefix}q:`;
     this.keys = {
       sched: `${p}sched`,
@@ -166,6 +175,7 @@ export class RedisWorkQueue implements WorkQueue {
     this.closed = true;
     for (const waiter of this.waiters.splice(0)) waiter.wake();
     this.blocker.disconnect();
+    await this.renewer.quit().catch(() => this.renewer.disconnect());
   }
 
   private leased(job: Job, roomId: string, attempt: number, token: string): LeasedJob {
@@ -174,7 +184,7 @@ export class RedisWorkQueue implements WorkQueue {
       job,
       attempt,
       renew: async () =>
-        (await this.redis.clawRenew(k.owner, k.sched, roomId, token, this.options.leaseMs)) === 1,
+        (await this.renewer.clawRenew(k.owner, k.sched, roomId, token, this.options.leaseMs)) === 1,
       complete: async () => {
         await this.redis.clawComplete(
           k.owner,
