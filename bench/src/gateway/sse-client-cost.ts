@@ -1,13 +1,16 @@
 // What one streaming LLM call costs the process that reads it, memory and CPU, isolated from the rest of
 // the gateway: N concurrent streams from the benchmark's fake LLM (its own process) read (a) through the
-// official Anthropic SDK over Node's fetch, as the gateway does, or (b) through undici.request with a
-// minimal SSE line parser. Resident memory at full concurrency and CPU per SSE event, per mode.
+// official Anthropic SDK over Node's fetch (`sdk`), (b) through the same SDK over the gateway's lean
+// fetch (`sdk-lean`: undici.request under the SDK, as the gateway does now), or (c) through
+// undici.request with a minimal SSE line parser (`undici`). Resident memory at full concurrency and CPU
+// per SSE event, per mode.
 // Not run by `npm run bench` (a diagnostic behind the gateway-alone figures):
-//   node --import tsx bench/src/gateway/sse-client-cost.ts [--streams 4000] [--mode sdk|undici|both]
+//   node --import tsx bench/src/gateway/sse-client-cost.ts [--streams 4000] [--mode sdk|sdk-lean|undici|both|all]
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import Anthropic from '@anthropic-ai/sdk';
 import { Agent, request } from 'undici';
+import { createLeanFetch } from '../../../gateway/src/llm/lean-fetch.ts';
 import { startFakeLlm, stopAll } from './procs.ts';
 
 const { values } = parseArgs({
@@ -29,7 +32,12 @@ if (values.child) {
   // Child: one mode, its own fresh process.
   const mode = values.child;
   const url = values.url!;
-  const client = new Anthropic({ apiKey: 'k', baseURL: url, maxRetries: 0 });
+  const client = new Anthropic({
+    apiKey: 'k',
+    baseURL: url,
+    maxRetries: 0,
+    ...(mode === 'sdk-lean' ? { fetch: createLeanFetch() } : {}),
+  });
   const agent = new Agent({ connections: null, keepAliveTimeout: 30_000 });
   let events = 0;
   let open = 0;
@@ -89,7 +97,7 @@ if (values.child) {
       try {
         open++;
         peakOpen = Math.max(peakOpen, open);
-        await (mode === 'sdk' ? viaSdk(i) : viaUndici(i));
+        await (mode === 'undici' ? viaUndici(i) : viaSdk(i));
       } catch {
         failed++;
       } finally {
@@ -119,7 +127,13 @@ if (values.child) {
 
 try {
   const fake = await startFakeLlm({ ttftMs: 300, tokensPerSecond: TPS, chunk: 1, tokens: TOKENS });
-  for (const mode of values.mode === 'both' ? ['sdk', 'undici'] : [values.mode!]) {
+  const modes =
+    values.mode === 'all'
+      ? ['sdk', 'sdk-lean', 'undici']
+      : values.mode === 'both'
+        ? ['sdk', 'undici']
+        : [values.mode!];
+  for (const mode of modes) {
     const child = spawn(
       process.execPath,
       [
