@@ -330,7 +330,7 @@ export const fields = [
     positiveInt,
     'a positive integer',
     'Jobs preparing at once (room size, history, settings) before their LLM call: when thousands of messages arrive together, the first ones are answered first instead of all advancing in lockstep.',
-    { default: 32 },
+    { default: 256 },
   ),
   field(
     'homeserverConnections',
