@@ -1,7 +1,10 @@
 // The homeserver's ceiling on this machine: messages/s that many users in many rooms send through
 // /send and that Synapse delivers to an application service (the gateway's position), and the latency
 // from the start of the send to the delivery. On SQLite and on PostgreSQL.
-//   tsx src/synapse-ceiling.ts [--seconds 20] [--users 40] [--rooms 80] [--concurrency 48] [--backend sqlite|postgres|both]
+// Two loads: a light one (few concurrent senders: the latency of an unloaded homeserver) and a heavy
+// one (the throughput ceiling, where latency is mostly queueing). CPU of Synapse and of the rest of
+// the machine is recorded, since this machine may be shared with other work.
+//   tsx src/synapse-ceiling.ts [--seconds 15] [--users 40] [--rooms 80] [--concurrency 4,48] [--backend sqlite|postgres|both]
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
@@ -16,15 +19,16 @@ import {
   parseDatabaseUrl,
   type RegisteredUser,
 } from '@clawchat/local-synapse';
+import { ProcSampler } from './gateway/proc-sampler.ts';
 import { writeResult } from './results.ts';
 import { summarize } from './stats.ts';
 
 const { values } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '20' },
+    seconds: { type: 'string', default: '15' },
     users: { type: 'string', default: '40' },
     rooms: { type: 'string', default: '80' },
-    concurrency: { type: 'string', default: '48' },
+    concurrency: { type: 'string', default: '4,48' },
     backend: { type: 'string', default: 'both' },
   },
   strict: true,
@@ -39,7 +43,7 @@ function positive(name: string, raw: string | undefined): number {
 const seconds = positive('seconds', values.seconds);
 const userCount = positive('users', values.users);
 const roomCount = positive('rooms', values.rooms);
-const concurrency = positive('concurrency', values.concurrency);
+const concurrencies = (values.concurrency ?? '').split(',').map((level) => positive('concurrency', level));
 if (!['sqlite', 'postgres', 'both'].includes(values.backend ?? ''))
   throw new Error('--backend must be sqlite, postgres or both');
 const backends = values.backend === 'both' ? ['sqlite', 'postgres'] : [values.backend as string];
@@ -142,13 +146,37 @@ async function measure(backend: string) {
       rooms.push({ roomId, user });
     }
 
+    const levels = [];
+    for (const concurrency of concurrencies) {
+      levels.push(await load(base, rooms, concurrency, synapse.child.pid as number));
+    }
+    return { backend, synapseVersion: synapse.version, users: userCount, rooms: roomCount, levels };
+  } finally {
+    await synapse.stop();
+    server.close();
+    if (databaseUrl) await dropDatabase(parseDatabaseUrl(databaseUrl)).catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  async function load(
+    base: string,
+    rooms: Array<{ roomId: string; user: RegisteredUser }>,
+    concurrency: number,
+    synapsePid: number,
+  ) {
+    sentAt.clear();
+    deliveries.length = 0;
+    delivered = 0;
+    const sampler = new ProcSampler();
+    sampler.watch('synapse', synapsePid);
+    sampler.watch('driver', process.pid);
+    sampler.start();
     const sendLatencies: number[] = [];
     let sent = 0;
     let failed = 0;
     const started = performance.now();
     const deadline = started + seconds * 1000;
     let next = 0;
-    const cpuBefore = process.cpuUsage();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         while (performance.now() < deadline) {
@@ -181,12 +209,8 @@ async function measure(backend: string) {
     // Let the last transactions arrive.
     const drainDeadline = performance.now() + 15_000;
     while (sentAt.size > 0 && performance.now() < drainDeadline) await new Promise((r) => setTimeout(r, 100));
-    const cpu = process.cpuUsage(cpuBefore);
+    const processes = sampler.stop();
     return {
-      backend,
-      synapseVersion: synapse.version,
-      users: userCount,
-      rooms: roomCount,
       concurrency,
       seconds: Math.round(sendWindow * 10) / 10,
       messagesSent: sent,
@@ -197,28 +221,28 @@ async function measure(backend: string) {
       deliveredPerSecond: Math.round(delivered / sendWindow),
       sendLatencyMs: summarize(sendLatencies),
       sendToDeliveryMs: summarize(deliveries),
-      driverCpuSeconds: Math.round((cpu.user + cpu.system) / 1e5) / 10,
+      processes,
+      machine: sampler.machine(processes),
     };
-  } finally {
-    await synapse.stop();
-    server.close();
-    if (databaseUrl) await dropDatabase(parseDatabaseUrl(databaseUrl)).catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
 const results = [];
 for (const backend of backends) {
   console.log(
-    `[bench] Synapse ceiling on ${backend}: ${userCount} users, ${roomCount} rooms, ${concurrency} concurrent senders, ${seconds}s…`,
+    `[bench] Synapse ceiling on ${backend}: ${userCount} users, ${roomCount} rooms, ${concurrencies.join(' and ')} concurrent senders, ${seconds}s each…`,
   );
   const result = await measure(backend);
   results.push(result);
-  console.log(
-    `[bench]   ${backend}: ${result.sendPerSecond} msg/s sent, ${result.deliveredPerSecond} msg/s delivered to the appservice ` +
-      `(${result.messagesDelivered}/${result.messagesSent}); send p50 ${result.sendLatencyMs.p50} ms p99 ${result.sendLatencyMs.p99} ms; ` +
-      `send→delivery p50 ${result.sendToDeliveryMs.p50} ms p99 ${result.sendToDeliveryMs.p99} ms`,
-  );
+  for (const level of result.levels) {
+    const synapseCpu = level.processes.find((p) => p.name === 'synapse');
+    console.log(
+      `[bench]   ${backend}, ${level.concurrency} senders: ${level.sendPerSecond} msg/s sent, ${level.deliveredPerSecond} msg/s delivered ` +
+        `to the appservice (${level.messagesDelivered}/${level.messagesSent}); send p50 ${level.sendLatencyMs.p50} ms p99 ${level.sendLatencyMs.p99} ms; ` +
+        `send→delivery p50 ${level.sendToDeliveryMs.p50} ms p99 ${level.sendToDeliveryMs.p99} ms; ` +
+        `Synapse ${synapseCpu?.meanCores} cores, other work on the machine ${level.machine.meanOtherCores} cores`,
+    );
+  }
 }
 const path = writeResult('synapse-ceiling', { results });
 console.log(`[bench] written to ${path}`);
