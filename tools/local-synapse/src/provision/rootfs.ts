@@ -238,7 +238,6 @@ export async function ensureProvisioned(options: ProvisionOptions = {}): Promise
 
   mkdirSync(cache, { recursive: true });
   const entry = cacheEntry(cache, series);
-  let waitingSaid = false;
   const release = await lockfile
     .lock(entry.lock, {
       realpath: false,
@@ -258,8 +257,7 @@ export async function ensureProvisioned(options: ProvisionOptions = {}): Promise
   try {
     const state = inspectCache(cache, series);
     if (state.state === 'ready') {
-      if (!waitingSaid) log('[synapse] another process provisioned the Debian root; reusing it.');
-      waitingSaid = true;
+      log('[synapse] another process provisioned the Debian root; reusing it.');
       return state.marker;
     }
     if (state.state === 'interrupted' || state.state === 'broken') {
