@@ -8,15 +8,12 @@ import { FakeChatClient } from '../support/fake-client';
 import { renderApp } from '../support/render';
 import { resetStores, room, seed } from '../support/signed-in';
 
-jest.mock('../../lib/storage/session-storage', () => ({
-  loadSession: jest.fn(async () => jest.requireActual('../support/signed-in').SESSION),
-  saveSession: jest.fn(async () => undefined),
-  clearSession: jest.fn(async () => undefined),
-}));
-jest.mock('../../lib/matrix/client', () => ({
-  ...jest.requireActual('../../lib/matrix/client'),
-  ChatClient: jest.requireActual('../support/fake-client').FakeChatClient,
-}));
+jest.mock('../../lib/storage/session-storage', () =>
+  jest.requireActual('../support/module-mocks').signedInSessionStorage(),
+);
+jest.mock('../../lib/matrix/client', () =>
+  jest.requireActual('../support/module-mocks').fakeChatClientModule(),
+);
 
 beforeEach(resetStores);
 afterEach(removeRenderCounts);

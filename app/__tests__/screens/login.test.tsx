@@ -21,11 +21,11 @@ jest.mock('../../lib/storage/session-storage', () => {
 jest.mock('../../lib/matrix/discovery', () => ({
   discoverHomeserver: (...a: unknown[]) => mockDiscover(...a),
 }));
-jest.mock('../../lib/matrix/client', () => ({
-  ...jest.requireActual('../../lib/matrix/client'),
-  login: (...a: unknown[]) => mockLogin(...a),
-  ChatClient: jest.requireActual('../support/fake-client').FakeChatClient,
-}));
+jest.mock('../../lib/matrix/client', () =>
+  jest.requireActual('../support/module-mocks').fakeChatClientModule({
+    login: (...a: unknown[]) => mockLogin(...a),
+  }),
+);
 
 beforeEach(() => {
   mockLogin.mockReset();

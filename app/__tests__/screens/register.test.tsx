@@ -11,11 +11,11 @@ jest.mock('../../lib/storage/session-storage', () => ({
   clearSession: jest.fn(async () => undefined),
 }));
 jest.mock('../../lib/matrix/discovery', () => ({ discoverHomeserver: async () => 'http://hs' }));
-jest.mock('../../lib/matrix/client', () => ({
-  ...jest.requireActual('../../lib/matrix/client'),
-  register: (...a: unknown[]) => mockRegister(...a),
-  ChatClient: jest.requireActual('../support/fake-client').FakeChatClient,
-}));
+jest.mock('../../lib/matrix/client', () =>
+  jest.requireActual('../support/module-mocks').fakeChatClientModule({
+    register: (...a: unknown[]) => mockRegister(...a),
+  }),
+);
 
 beforeEach(() => {
   mockRegister.mockReset();

@@ -4,10 +4,9 @@ import { searchRooms, selectReplyControls } from '../../lib/store/selectors';
 import { BOT, botReply, edit, ME, message, plain, ROOM } from '../support/events';
 import { FakeChatClient } from '../support/fake-client';
 
-jest.mock('../../lib/matrix/client', () => {
-  const actual = jest.requireActual('../../lib/matrix/client');
-  return { ...actual, ChatClient: jest.requireActual('../support/fake-client').FakeChatClient };
-});
+jest.mock('../../lib/matrix/client', () =>
+  jest.requireActual('../support/module-mocks').fakeChatClientModule(),
+);
 
 const session = { homeserverUrl: 'http://hs', userId: ME, accessToken: 't', deviceId: 'D' };
 const meta = (roomId: string, name = '', createdTs = 1) => ({ roomId, name, createdTs, canPaginate: false });

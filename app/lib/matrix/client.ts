@@ -208,16 +208,8 @@ export class ChatClient {
   async start(listener: ClientListener): Promise<void> {
     this.listener = listener;
     this.setConnection('connecting');
-    const c = this.client;
-    c.on(ClientEvent.Sync, this.onSync);
-    c.on(RoomEvent.Timeline, this.onTimeline);
-    c.on(RoomEvent.LocalEchoUpdated, this.onLocalEcho);
-    c.on(RoomEvent.MyMembership, this.onMyMembership);
-    c.on(RoomEvent.Name, this.onRoomChanged);
-    c.on(RoomEvent.Receipt, this.onReceipt);
-    c.on(RoomMemberEvent.Typing, this.onTyping);
-    c.on(RoomStateEvent.Members, this.onMembers);
-    await c.startClient({
+    this.subscribe('on');
+    await this.client.startClient({
       initialSyncLimit: 30,
       lazyLoadMembers: true,
       pendingEventOrdering: 'detached' as never,
@@ -225,17 +217,22 @@ export class ChatClient {
   }
 
   stop(): void {
-    const c = this.client;
-    c.removeListener(ClientEvent.Sync, this.onSync);
-    c.removeListener(RoomEvent.Timeline, this.onTimeline);
-    c.removeListener(RoomEvent.LocalEchoUpdated, this.onLocalEcho);
-    c.removeListener(RoomEvent.MyMembership, this.onMyMembership);
-    c.removeListener(RoomEvent.Name, this.onRoomChanged);
-    c.removeListener(RoomEvent.Receipt, this.onReceipt);
-    c.removeListener(RoomMemberEvent.Typing, this.onTyping);
-    c.removeListener(RoomStateEvent.Members, this.onMembers);
-    c.stopClient();
+    this.subscribe('removeListener');
+    this.client.stopClient();
     this.listener = undefined;
+  }
+
+  /** Adds (`on`) or removes (`removeListener`) the SDK event handlers `start` and `stop` pair up. */
+  private subscribe(method: 'on' | 'removeListener'): void {
+    const c = this.client;
+    c[method](ClientEvent.Sync, this.onSync);
+    c[method](RoomEvent.Timeline, this.onTimeline);
+    c[method](RoomEvent.LocalEchoUpdated, this.onLocalEcho);
+    c[method](RoomEvent.MyMembership, this.onMyMembership);
+    c[method](RoomEvent.Name, this.onRoomChanged);
+    c[method](RoomEvent.Receipt, this.onReceipt);
+    c[method](RoomMemberEvent.Typing, this.onTyping);
+    c[method](RoomStateEvent.Members, this.onMembers);
   }
 
   /** Signs out on the server (best effort) and stops. */
