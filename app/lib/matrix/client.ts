@@ -308,23 +308,7 @@ export class ChatClient {
 
   private send(roomId: string, content: TextContent): string {
     const txnId = this.client.makeTxnId();
-    this.emitEvents(
-      roomId,
-      [
-        {
-          eventId: `~${txnId}`,
-          txnId,
-          roomId,
-          sender: this.userId,
-          type: EventType.RoomMessage,
-          content,
-          ts: Date.now(),
-          status: 'sending',
-          redacted: false,
-        },
-      ],
-      'forward',
-    );
+    this.emitEvents(roomId, [this.ownEcho(roomId, txnId, content, 'sending')], 'forward');
     this.outbox.set(txnId, { roomId, content });
     this.transmit(roomId, content, txnId);
     return txnId;
