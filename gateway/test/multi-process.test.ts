@@ -2,14 +2,13 @@
 // each room's replies in order. The homeserver pushes to one process (the appservice slot's port); jobs
 // are shared with the other through the Redis queue.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, before, test } from 'node:test';
-import { getTestHomeserver, type TestHomeserver } from '@clawchat/local-synapse/harness';
-import { type FakeLlmServer, type RecordedRequest, startFakeAnthropic } from './fakes/index.ts';
+import { test } from 'node:test';
+import type { RecordedRequest } from './fakes/index.ts';
 import { gatewayEnv } from './support/gateway-env.ts';
-import { type GatewayProcess, spawnGateway } from './support/gateway-process.ts';
+import { spawnGateway } from './support/gateway-process.ts';
 import { TestUser } from './support/matrix-user.ts';
 import { mapLimit } from './support/pool.ts';
+import { sharedRedisSlot, useRedisGateways } from './support/redis-gateways.ts';
 import { waitFor } from './support/wait.ts';
 
 const USERS = 20;
@@ -17,19 +16,7 @@ const ROOMS_PER_USER = 10;
 
 const answer = (request: RecordedRequest) => `Answer to ${request.messages.at(-1)?.content}: done.`;
 
-let hs: TestHomeserver;
-let fake: FakeLlmServer;
-const processes: GatewayProcess[] = [];
-
-before(async () => {
-  hs = await getTestHomeserver();
-  fake = await startFakeAnthropic({ reply: answer, tokensPerSecond: 40 });
-});
-
-after(async () => {
-  await Promise.all(processes.map((p) => p.stop('SIGKILL')));
-  await fake?.close();
-});
+const gateways = useRedisGateways({ reply: answer, tokensPerSecond: 40 });
 
 async function metric(port: number, name: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -42,15 +29,8 @@ async function metric(port: number, name: string): Promise<number> {
 test('two processes on one Redis answer 200 conversations exactly once, in order', {
   timeout: 600_000,
 }, async () => {
-  const slot = hs.claimAppservice();
-  const prefix = `clawchat-test:${randomBytes(6).toString('hex')}:`;
-  const common = {
-    hs,
-    slot,
-    backend: 'redis' as const,
-    llm: { provider: 'anthropic' as const, url: fake.url },
-    prefix,
-  };
+  const { hs, fake, processes } = gateways;
+  const { slot, common } = sharedRedisSlot(gateways);
   const extra = { RATE_LIMIT_CAPACITY: '1000', EDIT_BUDGET_PER_SECOND: '100', LOG_LEVEL: 'info' };
   const receiver = spawnGateway(gatewayEnv({ ...common, extra }), 'receiver');
   const worker = spawnGateway(gatewayEnv({ ...common, port: 0, extra }), 'worker');

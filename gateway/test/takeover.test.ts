@@ -3,43 +3,22 @@
 // process was the one receiving transactions, so it is restarted on the slot's port (as an orchestrator
 // would restart the pod).
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, before, test } from 'node:test';
-import { getTestHomeserver, type TestHomeserver } from '@clawchat/local-synapse/harness';
-import { type FakeLlmServer, startFakeAnthropic } from './fakes/index.ts';
+import { test } from 'node:test';
 import { gatewayEnv } from './support/gateway-env.ts';
 import { type GatewayProcess, spawnGateway } from './support/gateway-process.ts';
 import { TestUser } from './support/matrix-user.ts';
+import { sharedRedisSlot, useRedisGateways } from './support/redis-gateways.ts';
 import { waitFor } from './support/wait.ts';
 
 const REPLY = Array.from({ length: 80 }, (_, i) => `token${i}`).join(' ');
 
-let hs: TestHomeserver;
-let fake: FakeLlmServer;
-const processes: GatewayProcess[] = [];
-
-before(async () => {
-  hs = await getTestHomeserver();
-  fake = await startFakeAnthropic({ reply: REPLY, tokensPerSecond: 20 });
-});
-
-after(async () => {
-  await Promise.all(processes.map((p) => p.stop('SIGKILL')));
-  await fake?.close();
-});
+const gateways = useRedisGateways({ reply: REPLY, tokensPerSecond: 20 });
 
 test('a process killed mid-reply, or stopped without time to finish: another finishes the same reply, exactly once', {
   timeout: 300_000,
 }, async () => {
-  const slot = hs.claimAppservice();
-  const prefix = `clawchat-test:${randomBytes(6).toString('hex')}:`;
-  const common = {
-    hs,
-    slot,
-    backend: 'redis' as const,
-    llm: { provider: 'anthropic' as const, url: fake.url },
-    prefix,
-  };
+  const { hs, fake, processes } = gateways;
+  const { slot, common } = sharedRedisSlot(gateways);
   const first = spawnGateway(gatewayEnv(common), 'gateway-1');
   processes.push(first);
   await first.started;

@@ -15,6 +15,22 @@ import { parseArgs } from 'node:util';
 import { freePort } from '@clawchat/local-synapse';
 import { writeResult } from '../results.ts';
 import { summarize } from '../stats.ts';
+import {
+  BOT,
+  backendsOf,
+  cpuFigures,
+  homeserverErrors,
+  machineFigures,
+  now,
+  num,
+  redisResult,
+  round,
+  SERVER,
+  sleep,
+  streamOptions,
+  streamSettings,
+  streamSettingsResult,
+} from './common.ts';
 import { replyText } from './fake-llm-text.ts';
 import { ProcSampler, peakRssFromKernelMB } from './proc-sampler.ts';
 import {
@@ -34,13 +50,7 @@ const { values } = parseArgs({
   options: {
     conversations: { type: 'string', default: '10000' },
     'ramp-seconds': { type: 'string', default: '20' },
-    ttft: { type: 'string', default: '300' },
-    tps: { type: 'string', default: '20' },
-    chunk: { type: 'string', default: '10' },
-    tokens: { type: 'string', default: '600' },
-    'edit-budget': { type: 'string', default: '50' },
-    'edit-interval': { type: 'string', default: '1000' },
-    backend: { type: 'string', default: 'memory' },
+    ...streamOptions({ tps: '20', chunk: '10', tokens: '600' }),
     'max-concurrent': { type: 'string' },
     'homeserver-connections': { type: 'string', default: '32' },
     'timeout-seconds': { type: 'string', default: '150' },
@@ -56,34 +66,17 @@ const { values } = parseArgs({
   strict: true,
 });
 
-function num(name: string, raw: string | undefined, min = 0): number {
-  const value = Number(raw);
-  if (raw === undefined || !Number.isFinite(value) || value < min)
-    throw new Error(`--${name} must be a number >= ${min}, got "${raw}"`);
-  return value;
-}
 const N = Math.floor(num('conversations', values.conversations, 1));
 const rampSeconds = num('ramp-seconds', values['ramp-seconds']);
-const ttftMs = num('ttft', values.ttft);
-const tps = num('tps', values.tps);
-const chunk = Math.floor(num('chunk', values.chunk, 1));
-const tokens = Math.floor(num('tokens', values.tokens, 1));
-const editBudget = num('edit-budget', values['edit-budget'], 1);
-const editInterval = Math.floor(num('edit-interval', values['edit-interval'], 1));
+const streamArgs = streamSettings(values);
+const { ttftMs, tps, chunk, tokens, editBudget, editInterval } = streamArgs;
 const maxConcurrent = Math.floor(num('max-concurrent', values['max-concurrent'] ?? String(N), 1));
 const hsConnections = Math.floor(num('homeserver-connections', values['homeserver-connections'], 1));
 const timeoutSeconds = num('timeout-seconds', values['timeout-seconds'], 10);
-if (!['memory', 'redis', 'both'].includes(values.backend ?? ''))
-  throw new Error('--backend must be memory, redis or both');
-const backends = values.backend === 'both' ? ['memory', 'redis'] : [values.backend as string];
+const backends = backendsOf(values.backend);
 
-const SERVER = 'localhost';
-const BOT = `@clawbot:${SERVER}`;
 const MAX_EVENTS_PER_TXN = 100; // as Synapse
 const streamSeconds = tps > 0 ? tokens / tps : 0;
-const now = () => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
 const TARGET = { conversations: 10_000, addedP99Ms: 100, rssMB: 1024 };
 
@@ -503,25 +496,12 @@ async function runOnce(backend: string) {
         llmErrors: Object.fromEntries(
           Object.entries(metrics).filter(([k]) => k.startsWith('clawchat_llm_errors_total')),
         ),
-        homeserverErrors: Object.fromEntries(
-          Object.entries(metrics).filter(
-            ([k]) => k.startsWith('clawchat_homeserver_requests_total') && !k.includes('outcome="ok"'),
-          ),
-        ),
+        homeserverErrors: homeserverErrors(metrics),
       },
     },
     processes,
     machine,
-    redis:
-      backend === 'redis'
-        ? {
-            cpuSeconds:
-              redisCpuBefore !== undefined && redisCpuAfter !== undefined
-                ? round(redisCpuAfter - redisCpuBefore, 2)
-                : null,
-            keysDeleted,
-          }
-        : undefined,
+    redis: redisResult(backend, redisCpuBefore, redisCpuAfter, keysDeleted),
   };
 }
 
@@ -543,12 +523,9 @@ function report(r: Awaited<ReturnType<typeof runOnce>>): void {
       `streaming edits mean ${h.streamingEditsPerSecond.mean} peak ${h.streamingEditsPerSecond.peak}; edits+finals mean ${h.editsAndFinalsPerSecond.mean} peak ${h.editsAndFinalsPerSecond.peak}; ` +
       `totals ${JSON.stringify(h.totals)}; requests ${JSON.stringify(h.requestsByEndpoint)}`,
   );
+  console.log(`${l} CPU: ${cpuFigures(r.processes)}${r.redis ? `; redis ${r.redis.cpuSeconds} s` : ''}`);
   console.log(
-    `${l} CPU: ${r.processes.map((p) => `${p.name} ${p.cpuSeconds} s (mean ${p.meanCores}, peak ${p.peakCores} cores, peak RSS ${p.peakRssMB} MB)`).join('; ')}` +
-      (r.redis ? `; redis ${r.redis.cpuSeconds} s` : ''),
-  );
-  console.log(
-    `${l} machine: ${r.machine.cores} cores, mean ${r.machine.meanBusyCores} busy, of which ${r.machine.meanOtherCores} by processes outside this benchmark (load average ${r.machine.meanLoadAverage1m})` +
+    `${l} ${machineFigures(r.machine)}` +
       (r.machine.meanOtherCores > 0.3
         ? ': the machine was shared, so these figures understate the gateway'
         : ''),
@@ -587,12 +564,7 @@ const path = writeResult('gateway-alone', {
   settings: {
     conversations: N,
     rampSeconds,
-    ttftMs,
-    tokensPerSecond: tps,
-    tokensPerEvent: chunk,
-    replyTokens: tokens,
-    editBudgetPerSecond: editBudget,
-    editIntervalMs: editInterval,
+    ...streamSettingsResult(streamArgs),
     maxConcurrentLlmCalls: maxConcurrent,
     homeserverConnections: hsConnections,
     invite: values.invite ?? false,

@@ -10,6 +10,11 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import {
+  anthropicStreamClosing,
+  anthropicStreamOpening,
+  anthropicTextDelta,
+} from '../../../gateway/test/fakes/anthropic-sse.ts';
 import { replyText, TAG_PATTERN, tokenize } from './fake-llm-text.ts';
 
 const { values } = parseArgs({
@@ -37,7 +42,6 @@ const tokens = Math.floor(num('tokens', values.tokens, 1));
 const chunkIntervalMs = tps > 0 ? (chunkSize / tps) * 1000 : 0;
 
 const now = () => performance.timeOrigin + performance.now();
-const sse = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
 const timings = new Map<string, [number, number, number]>();
 let requests = 0;
@@ -80,37 +84,12 @@ function stream(res: ServerResponse, tag: string, model: string, receivedAt: num
     'cache-control': 'no-cache',
     'request-id': `req_${id}`,
   });
-  res.write(
-    sse('message_start', {
-      type: 'message_start',
-      message: {
-        id,
-        type: 'message',
-        role: 'assistant',
-        model,
-        content: [],
-        stop_reason: null,
-        stop_sequence: null,
-        usage: { input_tokens: 10, output_tokens: 1 },
-      },
-    }) +
-      sse('content_block_start', {
-        type: 'content_block_start',
-        index: 0,
-        content_block: { type: 'text', text: '' },
-      }),
-  );
+  res.write(anthropicStreamOpening(id, model, 10));
   let i = 0;
   const next = () => {
     if (closed) return;
     if (i < chunks.length) {
-      res.write(
-        sse('content_block_delta', {
-          type: 'content_block_delta',
-          index: 0,
-          delta: { type: 'text_delta', text: chunks[i] },
-        }),
-      );
+      res.write(anthropicTextDelta(chunks[i]!));
       if (i === 0) timing[1] = now();
       i++;
       if (chunkIntervalMs === 0) {
@@ -122,15 +101,7 @@ function stream(res: ServerResponse, tag: string, model: string, receivedAt: num
         return;
       }
     }
-    res.end(
-      sse('content_block_stop', { type: 'content_block_stop', index: 0 }) +
-        sse('message_delta', {
-          type: 'message_delta',
-          delta: { stop_reason: 'end_turn', stop_sequence: null },
-          usage: { output_tokens: tokens },
-        }) +
-        sse('message_stop', { type: 'message_stop' }),
-    );
+    res.end(anthropicStreamClosing(tokens));
     timing[2] = now();
     completed++;
     done();

@@ -25,6 +25,22 @@ import { createRegistration, renderRegistration } from '@clawchat/common/appserv
 import { freePort, LocalSynapse } from '@clawchat/local-synapse';
 import { writeResult } from '../results.ts';
 import { summarize } from '../stats.ts';
+import {
+  BOT,
+  backendsOf,
+  cpuFigures,
+  homeserverErrors,
+  machineFigures,
+  now,
+  num,
+  redisResult,
+  round,
+  SERVER,
+  sleep,
+  streamOptions,
+  streamSettings,
+  streamSettingsResult,
+} from './common.ts';
 import { replyText } from './fake-llm-text.ts';
 import { ProcSampler, peakRssFromKernelMB } from './proc-sampler.ts';
 import {
@@ -44,41 +60,18 @@ const { values } = parseArgs({
     users: { type: 'string', default: '60' },
     seconds: { type: 'string', default: '90' },
     'think-ms': { type: 'string', default: '1000' },
-    ttft: { type: 'string', default: '300' },
-    tps: { type: 'string', default: '50' },
-    chunk: { type: 'string', default: '1' },
-    tokens: { type: 'string', default: '150' },
-    'edit-budget': { type: 'string', default: '50' },
-    'edit-interval': { type: 'string', default: '1000' },
-    backend: { type: 'string', default: 'memory' },
+    ...streamOptions({ tps: '50', chunk: '1', tokens: '150' }),
   },
   strict: true,
 });
-function num(name: string, raw: string | undefined, min = 0): number {
-  const value = Number(raw);
-  if (raw === undefined || !Number.isFinite(value) || value < min)
-    throw new Error(`--${name} must be a number >= ${min}, got "${raw}"`);
-  return value;
-}
 const userCount = Math.floor(num('users', values.users, 1));
 const seconds = num('seconds', values.seconds, 1);
 const thinkMs = num('think-ms', values['think-ms']);
-const ttftMs = num('ttft', values.ttft);
-const tps = num('tps', values.tps);
-const chunk = Math.floor(num('chunk', values.chunk, 1));
-const tokens = Math.floor(num('tokens', values.tokens, 1));
-const editBudget = num('edit-budget', values['edit-budget'], 1);
-const editInterval = Math.floor(num('edit-interval', values['edit-interval'], 1));
-if (!['memory', 'redis', 'both'].includes(values.backend ?? ''))
-  throw new Error('--backend must be memory, redis or both');
-const backends = values.backend === 'both' ? ['memory', 'redis'] : [values.backend as string];
+const streamArgs = streamSettings(values);
+const { ttftMs, tps, chunk, tokens, editBudget, editInterval } = streamArgs;
+const backends = backendsOf(values.backend);
 
-const SERVER = 'localhost';
-const BOT = `@clawbot:${SERVER}`;
 const REPLY_TIMEOUT_MS = 90_000;
-const now = () => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
 async function readBody(request: IncomingMessage): Promise<string> {
   let text = '';
@@ -507,24 +500,11 @@ async function runOnce(backend: string) {
       gateway: {
         peakRssMB: gatewayPeakRss,
         firstPostLatencyP99s: histogramQuantile(metrics, 'clawchat_first_post_latency_seconds', 0.99),
-        homeserverErrors: Object.fromEntries(
-          Object.entries(metrics).filter(
-            ([k]) => k.startsWith('clawchat_homeserver_requests_total') && !k.includes('outcome="ok"'),
-          ),
-        ),
+        homeserverErrors: homeserverErrors(metrics),
         logLines: gateway.logCounts,
         firstProblems: gateway.firstProblems,
       },
-      redis:
-        backend === 'redis'
-          ? {
-              cpuSeconds:
-                redisCpuBefore !== undefined && redisCpuAfter !== undefined
-                  ? round(redisCpuAfter - redisCpuBefore, 2)
-                  : null,
-              keysDeleted,
-            }
-          : undefined,
+      redis: redisResult(backend, redisCpuBefore, redisCpuAfter, keysDeleted),
     };
   } finally {
     await synapse?.stop().catch(() => {});
@@ -562,12 +542,9 @@ try {
         `all messages/s mean ${r.synapseLoad.allMessagesPerSecond.mean}`,
     );
     console.log(
-      `${l} CPU: ${r.processes.map((p) => `${p.name} ${p.cpuSeconds} s (mean ${p.meanCores}, peak ${p.peakCores} cores, peak RSS ${p.peakRssMB} MB)`).join('; ')}` +
-        (r.redis ? `; redis INFO ${r.redis.cpuSeconds} s` : ''),
+      `${l} CPU: ${cpuFigures(r.processes)}${r.redis ? `; redis INFO ${r.redis.cpuSeconds} s` : ''}`,
     );
-    console.log(
-      `${l} machine: ${r.machine.cores} cores, mean ${r.machine.meanBusyCores} busy, of which ${r.machine.meanOtherCores} by processes outside this benchmark (load average ${r.machine.meanLoadAverage1m})`,
-    );
+    console.log(`${l} ${machineFigures(r.machine)}`);
     console.log(`${l} bottleneck: ${r.bottleneck}`);
     if (r.problems.length) console.log(`${l} problems: ${r.problems.join(' | ')}`);
   }
@@ -580,12 +557,7 @@ const path = writeResult('gateway-full-stack', {
     users: userCount,
     seconds,
     thinkMs,
-    ttftMs,
-    tokensPerSecond: tps,
-    tokensPerEvent: chunk,
-    replyTokens: tokens,
-    editBudgetPerSecond: editBudget,
-    editIntervalMs: editInterval,
+    ...streamSettingsResult(streamArgs),
     observation:
       'an observer application service whose exclusive namespace holds the simulated users: Synapse pushes it every event of their rooms',
   },

@@ -264,6 +264,23 @@ export class Responder {
     }
   }
 
+  /**
+   * Ends a reply cut short by a lost lease, `!stop` or shutdown, and gives the job's outcome; undefined
+   * (nothing done) when the reply was not cut short.
+   */
+  private async endCutShort(active: ActiveJob, stream: ReplyStream): Promise<JobOutcome | undefined> {
+    if (active.leaseLost) {
+      await stream.abandon();
+      return 'lost';
+    }
+    if (active.stopped) {
+      await stream.finish('stopped');
+      return 'complete';
+    }
+    if (active.abort.signal.aborted) return this.interrupted(active, stream);
+    return undefined;
+  }
+
   /** Shutdown interrupted the reply: hand it back to another process, or (alone) end it honestly. */
   private async interrupted(active: ActiveJob, stream: ReplyStream): Promise<JobOutcome> {
     if (active.shutdown === 'finish') {
@@ -350,24 +367,16 @@ export class Responder {
           if (active.abort.signal.aborted) break;
         }
       }
-      if (active.leaseLost) {
-        outcome = 'lost';
-        await stream.abandon();
-      } else if (active.stopped) {
-        await stream.finish('stopped');
-      } else if (active.abort.signal.aborted) {
-        outcome = await this.interrupted(active, stream);
+      const cutShort = await this.endCutShort(active, stream);
+      if (cutShort) {
+        outcome = cutShort;
       } else {
         await stream.finish('done');
       }
     } catch (error) {
-      if (active.leaseLost) {
-        outcome = 'lost';
-        await stream.abandon();
-      } else if (active.stopped) {
-        await stream.finish('stopped');
-      } else if (active.abort.signal.aborted) {
-        outcome = await this.interrupted(active, stream);
+      const cutShort = await this.endCutShort(active, stream);
+      if (cutShort) {
+        outcome = cutShort;
       } else if (error instanceof LlmError || !(error instanceof MatrixApiError)) {
         const kindLabel = error instanceof LlmError ? error.kind : 'unknown';
         this.o.metrics.llmErrors.inc({ kind: kindLabel });

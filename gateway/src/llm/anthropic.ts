@@ -1,9 +1,11 @@
 // Anthropic Messages API, streamed through the official SDK.
 import Anthropic, { APIConnectionError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
-import { abortedError, fromSdkApiError, networkError, streamCutError } from './errors.ts';
-import { createLeanFetch } from './lean-fetch.ts';
+import { abortedError, fromSdkError, fromSdkStreamError, streamCutError } from './errors.ts';
+import { sdkTransportOptions } from './lean-fetch.ts';
 import { type RetryPolicy, resolveRetryPolicy, streamWithRetries } from './retry.ts';
-import type { CompletionRequest, LlmError, LlmProvider } from './types.ts';
+import type { CompletionRequest, LlmProvider } from './types.ts';
+
+const SDK_ERRORS = { APIUserAbortError, APIConnectionError, APIError };
 
 // A current model of the SDK's list (a deprecated one makes the SDK warn on every request).
 export const ANTHROPIC_DEFAULT_MODEL = 'claude-sonnet-5-5';
@@ -32,12 +34,7 @@ export class AnthropicProvider implements LlmProvider {
     this.client = new Anthropic({
       apiKey: options.apiKey,
       baseURL: options.baseUrl || ANTHROPIC_DEFAULT_BASE_URL,
-      // One retry policy (ours) governs: the SDK's own retries would multiply with it.
-      maxRetries: 0,
-      // Streams read through undici.request (a Node stream body) rather than the global fetch's web
-      // streams: about a third of the memory and half the CPU per stream (see lean-fetch.ts).
-      fetch: createLeanFetch(),
-      ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+      ...sdkTransportOptions(options.timeoutMs),
     });
   }
 
@@ -60,7 +57,7 @@ export class AnthropicProvider implements LlmProvider {
         { signal: signal ?? null },
       );
     } catch (err) {
-      throw mapError(err, signal);
+      throw fromSdkError('anthropic', SDK_ERRORS, err, signal);
     }
 
     let sawText = false;
@@ -77,24 +74,11 @@ export class AnthropicProvider implements LlmProvider {
         }
       }
     } catch (err) {
-      if (signal?.aborted) throw abortedError(signal.reason);
-      if (sawText) throw streamCutError('anthropic', describe(err), err);
-      throw mapError(err, signal);
+      throw fromSdkStreamError('anthropic', SDK_ERRORS, err, signal, sawText);
     }
     // The SDK ends iteration quietly when the request was aborted.
     if (signal?.aborted) throw abortedError(signal.reason);
     // Retried by streamWithRetries when no text had arrived.
     if (!stopped) throw streamCutError('anthropic', 'the stream ended without message_stop');
   }
-}
-
-function mapError(err: unknown, signal: AbortSignal | undefined): LlmError {
-  if (signal?.aborted || err instanceof APIUserAbortError) return abortedError(err);
-  if (err instanceof APIConnectionError) return networkError('anthropic', err);
-  if (err instanceof APIError) return fromSdkApiError('anthropic', err);
-  return networkError('anthropic', err);
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

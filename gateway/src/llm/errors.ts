@@ -68,3 +68,36 @@ export function networkError(provider: string, err: unknown): LlmError {
   const message = err instanceof Error ? err.message : String(err);
   return new LlmError('network', `${provider}: could not reach the API (${message})`, { cause: err });
 }
+
+/** The error classes of a Stainless-generated SDK (Anthropic, OpenAI). */
+export interface SdkErrorClasses {
+  APIUserAbortError: abstract new (...args: never[]) => unknown;
+  APIConnectionError: abstract new (...args: never[]) => unknown;
+  APIError: abstract new (...args: never[]) => SdkApiErrorLike;
+}
+
+/** A failed SDK call (or stream that failed before any text) as an `LlmError`. */
+export function fromSdkError(
+  provider: string,
+  sdk: SdkErrorClasses,
+  err: unknown,
+  signal: AbortSignal | undefined,
+): LlmError {
+  if (signal?.aborted || err instanceof sdk.APIUserAbortError) return abortedError(err);
+  if (err instanceof sdk.APIConnectionError) return networkError(provider, err);
+  if (err instanceof sdk.APIError) return fromSdkApiError(provider, err);
+  return networkError(provider, err);
+}
+
+/** A failure while reading an SDK's stream: a cut once text has arrived (never retried), else as `fromSdkError`. */
+export function fromSdkStreamError(
+  provider: string,
+  sdk: SdkErrorClasses,
+  err: unknown,
+  signal: AbortSignal | undefined,
+  sawText: boolean,
+): LlmError {
+  if (signal?.aborted) return abortedError(signal.reason);
+  if (sawText) return streamCutError(provider, err instanceof Error ? err.message : String(err), err);
+  return fromSdkError(provider, sdk, err, signal);
+}

@@ -1,10 +1,12 @@
 // OpenAI-compatible chat completions (OpenAI, Ollama, vLLM, an OpenClaw gateway), streamed through
 // the official SDK.
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
-import { abortedError, fromSdkApiError, networkError, streamCutError } from './errors.ts';
-import { createLeanFetch } from './lean-fetch.ts';
+import { abortedError, fromSdkError, fromSdkStreamError, streamCutError } from './errors.ts';
+import { sdkTransportOptions } from './lean-fetch.ts';
 import { type RetryPolicy, resolveRetryPolicy, streamWithRetries } from './retry.ts';
-import type { CompletionRequest, LlmError, LlmProvider } from './types.ts';
+import type { CompletionRequest, LlmProvider } from './types.ts';
+
+const SDK_ERRORS = { APIUserAbortError, APIConnectionError, APIError };
 
 export const OPENAI_DEFAULT_MODEL = 'gpt-4.1-mini';
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -42,11 +44,7 @@ export class OpenAiProvider implements LlmProvider {
       // The SDK refuses to start without a key; compatible local servers ignore it.
       apiKey: options.apiKey || 'no-key',
       baseURL,
-      maxRetries: 0,
-      // Streams read through undici.request (a Node stream body) rather than the global fetch's web
-      // streams: about a third of the memory and half the CPU per stream (see lean-fetch.ts).
-      fetch: createLeanFetch(),
-      ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+      ...sdkTransportOptions(options.timeoutMs),
     });
   }
 
@@ -72,7 +70,7 @@ export class OpenAiProvider implements LlmProvider {
         { signal: signal ?? null },
       );
     } catch (err) {
-      throw mapError(err, signal);
+      throw fromSdkError('openai', SDK_ERRORS, err, signal);
     }
 
     let sawText = false;
@@ -89,24 +87,11 @@ export class OpenAiProvider implements LlmProvider {
         if (choice.finish_reason) finished = true;
       }
     } catch (err) {
-      if (signal?.aborted) throw abortedError(signal.reason);
-      if (sawText) throw streamCutError('openai', describe(err), err);
-      throw mapError(err, signal);
+      throw fromSdkStreamError('openai', SDK_ERRORS, err, signal, sawText);
     }
     if (signal?.aborted) throw abortedError(signal.reason);
     // The SDK swallows `data: [DONE]`; every compatible server sends a finish_reason before it.
     // Retried by streamWithRetries when no text had arrived.
     if (!finished) throw streamCutError('openai', 'the stream ended without a finish_reason');
   }
-}
-
-function mapError(err: unknown, signal: AbortSignal | undefined): LlmError {
-  if (signal?.aborted || err instanceof APIUserAbortError) return abortedError(err);
-  if (err instanceof APIConnectionError) return networkError('openai', err);
-  if (err instanceof APIError) return fromSdkApiError('openai', err);
-  return networkError('openai', err);
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

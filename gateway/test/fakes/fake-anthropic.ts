@@ -1,4 +1,5 @@
 // A fake Anthropic Messages API speaking the real SSE wire format, for the official SDK.
+import { anthropicStreamClosing, anthropicStreamOpening, anthropicTextDelta, sse } from './anthropic-sse.ts';
 import {
   type FakeLlmOptions,
   type FakeLlmServer,
@@ -27,10 +28,6 @@ const ERROR_MESSAGES: Record<string, string> = {
   api_error: 'Internal server error',
   authentication_error: 'invalid x-api-key',
 };
-
-function sse(event: string, data: unknown): string {
-  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-}
 
 const anthropicFormat: WireFormat = {
   basePath: '',
@@ -95,47 +92,15 @@ const anthropicFormat: WireFormat = {
   },
 
   streamStart(request, id) {
-    return (
-      sse('message_start', {
-        type: 'message_start',
-        message: {
-          id,
-          type: 'message',
-          role: 'assistant',
-          model: request.model,
-          content: [],
-          stop_reason: null,
-          stop_sequence: null,
-          usage: { input_tokens: inputTokens(request), output_tokens: 1 },
-        },
-      }) +
-      sse('content_block_start', {
-        type: 'content_block_start',
-        index: 0,
-        content_block: { type: 'text', text: '' },
-      }) +
-      sse('ping', { type: 'ping' })
-    );
+    return anthropicStreamOpening(id, request.model, inputTokens(request)) + sse('ping', { type: 'ping' });
   },
 
   streamChunk(text) {
-    return sse('content_block_delta', {
-      type: 'content_block_delta',
-      index: 0,
-      delta: { type: 'text_delta', text },
-    });
+    return anthropicTextDelta(text);
   },
 
   streamEnd(_request, _id, outputTokens) {
-    return (
-      sse('content_block_stop', { type: 'content_block_stop', index: 0 }) +
-      sse('message_delta', {
-        type: 'message_delta',
-        delta: { stop_reason: 'end_turn', stop_sequence: null },
-        usage: { output_tokens: outputTokens },
-      }) +
-      sse('message_stop', { type: 'message_stop' })
-    );
+    return anthropicStreamClosing(outputTokens);
   },
 
   streamError(errorType) {
