@@ -3,6 +3,7 @@
 // per-user rate limit with its polite notice. Real Synapse, real gateway, fake Anthropic.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { type AppserviceSlot, getTestHomeserver, type TestHomeserver } from '@clawchat/local-synapse/harness';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -15,7 +16,10 @@ import { gatewayEnv } from './support/gateway-env.ts';
 import { startInProcessGateway } from './support/in-process-gateway.ts';
 import { TestUser } from './support/matrix-user.ts';
 
-const SPEC = '/work/shared/matrix-spec/data/api/application-service/transactions.yaml';
+// Vendored from matrix-org/matrix-spec (fixtures/matrix-spec/README.md says which commit).
+const SPEC = fileURLToPath(
+  new URL('./fixtures/matrix-spec/data/api/application-service/transactions.yaml', import.meta.url),
+);
 
 async function specTransactionValidator() {
   // The spec's YAML has flow mappings that the parser's strict YAML loader rejects: read it with `yaml`.
