@@ -10,6 +10,7 @@ import { EditScheduler } from './conversation/edit-scheduler.ts';
 import { Gate } from './conversation/gate.ts';
 import { Intake } from './conversation/intake.ts';
 import { ConversationMemory } from './conversation/memory.ts';
+import { RateLimitGuard } from './conversation/rate-limit-guard.ts';
 import { Responder } from './conversation/responder.ts';
 import { Addressing, RoomMembers } from './conversation/room-members.ts';
 import { noticeTxnId } from './conversation/txn-ids.ts';
@@ -88,7 +89,11 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     log,
   });
   const members = new RoomMembers(api);
-  const addressing = new Addressing(api, members, config.botUserId, config.senderLocalpart);
+  const addressing = new Addressing(api, members, config.botUserId, [
+    config.senderLocalpart,
+    config.botDisplayName,
+  ]);
+  const rateLimit = new RateLimitGuard({ limiter: state.rateLimiter, api, metrics, log });
   const memory = new ConversationMemory(state.store, api, config.botUserId, config.historyTokenBudget);
   const responder = new Responder({
     api,
@@ -98,6 +103,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     scheduler,
     active,
     addressing,
+    rateLimit,
     prepareGate: new Gate(config.prepareConcurrency),
     metrics,
     log,
@@ -112,11 +118,11 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     api,
     members,
     addressing,
+    rateLimit,
     active,
     metrics,
     log,
     botUserId: config.botUserId,
-    botLocalpart: config.senderLocalpart,
     maxMessageChars: config.maxMessageChars,
     allowedServers: config.allowedServers,
     allowedUsersRegex: config.allowedUsersRegex,

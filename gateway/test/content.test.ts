@@ -6,7 +6,7 @@ import { editContent, replyContent } from '../src/conversation/content.ts';
 import { allowPolicy } from '../src/conversation/intake.ts';
 import { renderMarkdown } from '../src/conversation/markdown.ts';
 import { normalizeHistory } from '../src/conversation/memory.ts';
-import { classifyMessage, mentionsBot } from '../src/conversation/message-kind.ts';
+import { botMentionMatcher, classifyMessage } from '../src/conversation/message-kind.ts';
 import { editTxnId, newRunId, replyTxnId } from '../src/conversation/txn-ids.ts';
 import type { MatrixEvent } from '../src/matrix/events.ts';
 import { eventsFromSync } from '../src/matrix/sync-loop.ts';
@@ -109,13 +109,18 @@ describe('content', () => {
     );
   });
 
-  test('mentions', () => {
+  test('mentions: m.mentions, the user id, the localpart or the display name as a word', () => {
     const bot = '@clawbot:localhost';
-    assert.ok(mentionsBot(event({ body: 'hey', 'm.mentions': { user_ids: [bot] } }), bot, 'clawbot'));
-    assert.ok(mentionsBot(event({ body: 'clawbot: what time is it?' }), bot, 'clawbot'));
-    assert.ok(mentionsBot(event({ body: 'ask @clawbot:localhost' }), bot, 'clawbot'));
-    assert.ok(!mentionsBot(event({ body: 'clawbots are fun' }), bot, 'clawbot'));
-    assert.ok(!mentionsBot(event({ body: 'lunch?' }), bot, 'clawbot'));
+    const mentionsBot = botMentionMatcher(bot, ['clawbot', 'Clawdbot']);
+    assert.ok(mentionsBot(event({ body: 'hey', 'm.mentions': { user_ids: [bot] } })));
+    assert.ok(mentionsBot(event({ body: 'clawbot: what time is it?' })));
+    assert.ok(mentionsBot(event({ body: 'ask @clawbot:localhost' })));
+    assert.ok(mentionsBot(event({ body: 'Clawdbot, what do you think?' })));
+    assert.ok(mentionsBot(event({ body: 'what does clawdbot say' })));
+    assert.ok(!mentionsBot(event({ body: 'clawbots are fun' })));
+    assert.ok(!mentionsBot(event({ body: 'Clawdbotics is a word now' })));
+    assert.ok(!mentionsBot(event({ body: 'lunch?' })));
+    assert.ok(!botMentionMatcher(bot, [' ', ''])(event({ body: 'anything at all' })));
   });
 
   test('history turns are merged to alternate and start with the user', () => {

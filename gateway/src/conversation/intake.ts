@@ -3,32 +3,29 @@
 // forwards `!stop` at once (it must not wait behind the reply it stops), and enqueues the rest;
 // the workers do the slow part. Resolves only once every job is durably enqueued.
 import type { MatrixClientApi } from '../matrix/client-api.ts';
-import { type MatrixEvent, threadRoot } from '../matrix/events.ts';
+import type { MatrixEvent } from '../matrix/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Job, StateBackend } from '../state/types.ts';
 import type { ActiveJobs } from './active-jobs.ts';
-import { noticeContent, type ReplyTarget } from './content.ts';
 import { classifyMessage } from './message-kind.ts';
+import type { RateLimitGuard } from './rate-limit-guard.ts';
 import type { Addressing, RoomMembers } from './room-members.ts';
-import { noticeTxnId } from './txn-ids.ts';
 
 export interface IntakeOptions {
   state: StateBackend;
   api: MatrixClientApi;
   members: RoomMembers;
   addressing: Addressing;
+  rateLimit: RateLimitGuard;
   active: ActiveJobs;
   metrics: Metrics;
   log: Logger;
   botUserId: string;
-  botLocalpart: string;
   maxMessageChars: number;
   allowedServers: string[];
   allowedUsersRegex?: string;
 }
-
-const REFUSAL_WINDOW_MS = 10_000;
 
 export type AllowPolicy = (userId: string) => boolean;
 
@@ -44,7 +41,6 @@ export function allowPolicy(allowedServers: string[], allowedUsersRegex?: string
 
 export class Intake {
   private readonly allowed: AllowPolicy;
-  private readonly lastRefusal = new Map<string, number>();
 
   constructor(private readonly o: IntakeOptions) {
     this.allowed = allowPolicy(o.allowedServers, o.allowedUsersRegex);
@@ -85,29 +81,31 @@ export class Intake {
     const kind = classifyMessage(event, this.o.maxMessageChars);
     if (kind.kind === 'ignore') return;
     // In a group only what is meant for the bot is answered. When that takes a request (room size not
-    // cached yet), the transaction does not wait: the job is queued and the worker checks.
-    if (kind.kind !== 'command' && this.o.addressing.quick(event) === 'no') return;
+    // cached yet, a reply to some message), the transaction does not wait: the job is queued and the
+    // worker checks, and applies the rate limit then (group chatter costs no token).
+    const addressed = kind.kind === 'command' ? 'yes' : this.o.addressing.quick(event);
+    if (addressed === 'no') return;
 
     if (kind.kind === 'command' && kind.command.name === 'stop') {
       const enqueuedAt = Date.now();
       await this.o.state.stops.requestStop(event.room_id);
       this.o.active.pollStopNow(event.room_id);
-      await this.enqueue(event, 'reply', enqueuedAt);
+      await this.enqueue(event, 'reply', { enqueuedAt });
       return;
     }
-    const callsLlm = kind.kind === 'prompt' || (kind.kind === 'command' && kind.command.name === 'retry');
-    if (callsLlm) {
-      const verdict = await this.o.state.rateLimiter.take(event.sender);
-      if (!verdict.allowed) {
-        this.o.metrics.rateLimitRejections.inc();
-        this.politeRefusal(event, verdict.retryAfterMs);
-        return;
-      }
-    }
-    await this.enqueue(event, kind.kind === 'command' && kind.command.name === 'retry' ? 'retry' : 'reply');
+    const retry = kind.kind === 'command' && kind.command.name === 'retry';
+    const callsLlm = kind.kind === 'prompt' || retry;
+    if (callsLlm && addressed === 'yes' && !(await this.o.rateLimit.admit(event))) return;
+    await this.enqueue(event, retry ? 'retry' : 'reply', {
+      rateLimitAtWorker: callsLlm && addressed === 'unknown',
+    });
   }
 
-  private async enqueue(event: MatrixEvent, kind: Job['kind'], enqueuedAt = Date.now()): Promise<void> {
+  private async enqueue(
+    event: MatrixEvent,
+    kind: Job['kind'],
+    { enqueuedAt = Date.now(), rateLimitAtWorker = false } = {},
+  ): Promise<void> {
     const fresh = await this.o.state.queue.enqueue({
       id: event.event_id,
       roomId: event.room_id,
@@ -115,31 +113,8 @@ export class Intake {
       kind,
       event: event as Record<string, unknown>,
       enqueuedAt,
+      ...(rateLimitAtWorker ? { rateLimitAtWorker: true as const } : {}),
     });
     if (fresh) this.o.metrics.jobsEnqueued.inc();
-  }
-
-  private politeRefusal(event: MatrixEvent, retryAfterMs: number): void {
-    // One notice per user and window, so that a flood of messages is not answered by a flood of notices.
-    const now = Date.now();
-    const last = this.lastRefusal.get(event.sender);
-    if (last !== undefined && now - last < REFUSAL_WINDOW_MS) return;
-    this.lastRefusal.delete(event.sender);
-    this.lastRefusal.set(event.sender, now);
-    if (this.lastRefusal.size > 10_000)
-      this.lastRefusal.delete(this.lastRefusal.keys().next().value as string);
-    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-    const target: ReplyTarget = { sourceEventId: event.event_id, threadRoot: threadRoot(event) };
-    const text = `You are sending messages faster than I can answer. Please wait about ${seconds} second${seconds === 1 ? '' : 's'} and send it again.`;
-    this.o.api
-      .sendEvent(
-        event.room_id,
-        'm.room.message',
-        noticeTxnId(event.event_id, 'rate-limit'),
-        noticeContent(target, text),
-      )
-      .catch((error) =>
-        this.o.log.warn({ err: error, roomId: event.room_id }, 'could not send the rate-limit notice'),
-      );
   }
 }

@@ -45,15 +45,27 @@ export function classifyMessage(event: MatrixEvent, maxChars: number): MessageKi
   return { kind: 'prompt', text };
 }
 
-/** Whether a message in a group room is meant for the bot: a mention, its name in the text, or a reply to it. */
-export function mentionsBot(event: MatrixEvent, botUserId: string, botLocalpart: string): boolean {
-  const mentions = event.content['m.mentions'];
-  if (mentions && typeof mentions === 'object') {
-    const ids = (mentions as { user_ids?: unknown }).user_ids;
-    if (Array.isArray(ids) && ids.includes(botUserId)) return true;
-  }
-  const text = `${messageText(event)} ${typeof event.content.formatted_body === 'string' ? event.content.formatted_body : ''}`;
-  if (text.includes(botUserId)) return true;
-  const name = botLocalpart.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[^\\w])@?${name}([^\\w]|$)`, 'i').test(text);
+/**
+ * Whether a message in a group room is meant for the bot: an `m.mentions` of it, its user id in the
+ * text, or one of its names (localpart, display name) as a word. Built once: it runs on every message.
+ */
+export function botMentionMatcher(
+  botUserId: string,
+  botNames: readonly string[],
+): (event: MatrixEvent) => boolean {
+  const names = botNames.map((n) => n.trim()).filter((n) => n !== '');
+  const escaped = names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  const asWord = names.length
+    ? new RegExp(`(^|[^\\p{L}\\p{N}_])@?(${escaped})([^\\p{L}\\p{N}_]|$)`, 'iu')
+    : undefined;
+  return (event) => {
+    const mentions = event.content['m.mentions'];
+    if (mentions && typeof mentions === 'object') {
+      const ids = (mentions as { user_ids?: unknown }).user_ids;
+      if (Array.isArray(ids) && ids.includes(botUserId)) return true;
+    }
+    const html = event.content.formatted_body;
+    const text = `${messageText(event)} ${typeof html === 'string' ? html : ''}`;
+    return text.includes(botUserId) || (asWord?.test(text) ?? false);
+  };
 }

@@ -16,6 +16,7 @@ import type { EditScheduler } from './edit-scheduler.ts';
 import type { Gate } from './gate.ts';
 import type { ConversationMemory } from './memory.ts';
 import { classifyMessage, messageText } from './message-kind.ts';
+import type { RateLimitGuard } from './rate-limit-guard.ts';
 import { ReplyStream } from './reply-stream.ts';
 import type { Addressing } from './room-members.ts';
 import { noticeTxnId } from './txn-ids.ts';
@@ -28,6 +29,7 @@ export interface ResponderOptions {
   scheduler: EditScheduler;
   active: ActiveJobs;
   addressing: Addressing;
+  rateLimit: RateLimitGuard;
   /** Bounds the jobs preparing at once (see Gate). */
   prepareGate: Gate;
   metrics: Metrics;
@@ -90,6 +92,11 @@ export class Responder {
     if (kind.kind === 'ignore') return 'complete';
     if (kind.kind !== 'command' && !(await this.o.addressing.check(event))) {
       return 'complete'; // group chatter not meant for the bot
+    }
+    // Intake could not tell the message was for the bot, so it left the rate limit to here. A job taken
+    // over (attempt > 1) has had its turn already.
+    if (leased.job.rateLimitAtWorker && leased.attempt === 1 && !(await this.o.rateLimit.admit(event))) {
+      return 'complete';
     }
     void this.o.api
       .sendReceipt(event.room_id, event.event_id, target.threadRoot ?? 'main')
@@ -306,14 +313,6 @@ export class Responder {
     const roomId = event.room_id;
     const log = this.o.log.child({ roomId, jobId: leased.job.id, attempt: leased.attempt });
 
-    // A reply already (being) posted: by a process that died or handed the job back, or by an
-    // earlier try of this one. Continue that message, or stop if it was finished.
-    const previous = await store.getReply(target.sourceEventId);
-    if (previous && previous.state !== 'streaming') {
-      log.info('reply was already finished by an earlier attempt');
-      return 'complete';
-    }
-
     const settings = await store.getSettings(roomId);
     const history = await this.o.memory.load(roomId, { eventId: event.event_id, ts: event.origin_server_ts });
     let conversation: ChatMessage[];
@@ -321,12 +320,23 @@ export class Responder {
       conversation = [...history];
       while (conversation.length > 0 && conversation[conversation.length - 1]!.role === 'assistant')
         conversation.pop();
-      if (conversation.length === 0) {
-        await this.notice(target, roomId, 'retry', 'There is no earlier message to answer again yet.');
-        return 'complete';
-      }
     } else {
       conversation = [...history, { role: 'user', content: messageText(event) }];
+    }
+
+    // A reply already (being) posted: by a process that died or handed the job back, or by an
+    // earlier try of this one. Continue that message, or stop if it was finished (remembering it, in
+    // case that process died between finishing the reply and saving the memory).
+    const previous = await store.getReply(target.sourceEventId);
+    if (previous && previous.state !== 'streaming') {
+      log.info('reply was already finished by an earlier attempt');
+      if (previous.text && history.at(-1)?.content !== previous.text)
+        await this.remember(roomId, conversation, previous.text);
+      return 'complete';
+    }
+    if (conversation.length === 0) {
+      await this.notice(target, roomId, 'retry', 'There is no earlier message to answer again yet.');
+      return 'complete';
     }
 
     const stream = new ReplyStream(
@@ -396,12 +406,16 @@ export class Responder {
         const seconds = (performance.now() - firstTokenAt) / 1000;
         if (seconds > 0.05) this.o.metrics.tokensPerSecond.observe(chars / 4 / seconds);
       }
-      const answer = stream.currentText;
-      const remembered = answer
-        ? [...conversation, { role: 'assistant' as const, content: answer }]
-        : conversation;
-      await this.o.memory.save(roomId, remembered);
+      await this.remember(roomId, conversation, stream.currentText);
     }
     return outcome;
+  }
+
+  /** Saves the conversation with the reply's text (when it has any) as the last turn. */
+  private async remember(roomId: string, conversation: ChatMessage[], answer: string): Promise<void> {
+    await this.o.memory.save(
+      roomId,
+      answer ? [...conversation, { role: 'assistant', content: answer }] : conversation,
+    );
   }
 }

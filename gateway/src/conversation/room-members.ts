@@ -2,7 +2,7 @@
 // where the bot answers only when addressed. Membership events from the homeserver invalidate the entry.
 import type { MatrixClientApi } from '../matrix/client-api.ts';
 import { inReplyTo, type MatrixEvent } from '../matrix/events.ts';
-import { mentionsBot } from './message-kind.ts';
+import { botMentionMatcher } from './message-kind.ts';
 
 // Membership events invalidate entries; the TTL only bounds what a missed event could leave stale.
 const TTL_MS = 60 * 60_000;
@@ -50,15 +50,20 @@ export class RoomMembers {
  * room's size is not cached), for the transaction path; `check` asks the homeserver when needed.
  */
 export class Addressing {
+  private readonly mentionsBot: (event: MatrixEvent) => boolean;
+
   constructor(
     private readonly api: MatrixClientApi,
     private readonly members: RoomMembers,
     private readonly botUserId: string,
-    private readonly botLocalpart: string,
-  ) {}
+    /** The names a message may call the bot by: its localpart and its display name. */
+    botNames: readonly string[],
+  ) {
+    this.mentionsBot = botMentionMatcher(botUserId, botNames);
+  }
 
   quick(event: MatrixEvent): 'yes' | 'no' | 'unknown' {
-    if (mentionsBot(event, this.botUserId, this.botLocalpart)) return 'yes';
+    if (this.mentionsBot(event)) return 'yes';
     const count = this.members.cached(event.room_id);
     if (count === undefined) {
       // Learn it in the background, so that the room's next messages are decided here.
@@ -70,7 +75,7 @@ export class Addressing {
   }
 
   async check(event: MatrixEvent): Promise<boolean> {
-    if (mentionsBot(event, this.botUserId, this.botLocalpart)) return true;
+    if (this.mentionsBot(event)) return true;
     let count: number;
     try {
       // Membership events reach only the process receiving transactions: a worker's view may be older.

@@ -14,6 +14,8 @@ export interface Job {
   /** The source event as received (content, relations, origin_server_ts...). */
   event: Record<string, unknown>;
   enqueuedAt: number;
+  /** Intake could not tell whether the message is for the bot: the worker applies the rate limit once it knows. */
+  rateLimitAtWorker?: true;
 }
 
 export interface LeasedJob {
