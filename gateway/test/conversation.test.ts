@@ -228,6 +228,8 @@ for (const backend of ['memory', 'redis'] as Backend[]) {
       assert.equal(reply.state, 'done');
       assert.equal(reply.body, answerFor(fake.requests[before + 1]!));
       assert.equal(fake.requestCount, before + 2);
+      const metrics = (await gateway.http.inject({ method: 'GET', url: '/metrics' })).body;
+      assert.match(metrics, /clawchat_llm_retries_total\{kind="rate_limited"\} 1\b/);
     });
 
     test('a stream cut mid-way keeps the partial text, marked as an error with a notice', async () => {

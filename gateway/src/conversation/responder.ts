@@ -366,6 +366,7 @@ export class Responder {
           messages: trimHistory(conversation, this.o.historyTokenBudget),
           maxTokens: this.o.provider.maxTokens,
           signal: active.abort.signal,
+          onRetry: (error) => this.o.metrics.llmRetries.inc({ kind: error.kind }),
         });
         for await (const delta of deltas) {
           if (!firstTokenAt) {

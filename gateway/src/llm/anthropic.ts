@@ -39,7 +39,7 @@ export class AnthropicProvider implements LlmProvider {
   }
 
   stream(request: CompletionRequest): AsyncIterable<string> {
-    return streamWithRetries(() => this.attempt(request), this.retry, request.signal);
+    return streamWithRetries(() => this.attempt(request), this.retry, request.signal, request.onRetry);
   }
 
   private async *attempt(request: CompletionRequest): AsyncGenerator<string, void, undefined> {

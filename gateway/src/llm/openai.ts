@@ -49,7 +49,7 @@ export class OpenAiProvider implements LlmProvider {
   }
 
   stream(request: CompletionRequest): AsyncIterable<string> {
-    return streamWithRetries(() => this.attempt(request), this.retry, request.signal);
+    return streamWithRetries(() => this.attempt(request), this.retry, request.signal, request.onRetry);
   }
 
   private async *attempt(request: CompletionRequest): AsyncGenerator<string, void, undefined> {

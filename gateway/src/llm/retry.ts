@@ -70,6 +70,7 @@ export async function* streamWithRetries(
   attempt: () => AsyncIterable<string>,
   policy: RetryPolicy,
   signal?: AbortSignal,
+  onRetry?: (error: LlmError) => void,
 ): AsyncGenerator<string, void, undefined> {
   for (let attemptNo = 1; ; attemptNo++) {
     if (signal?.aborted) throw abortedError(signal.reason);
@@ -86,6 +87,7 @@ export async function* streamWithRetries(
       // A stream cut before any text showed nothing: as safe to retry as a dropped connection.
       const retryable = error.retryable || error.kind === 'stream_cut';
       if (yielded || !retryable || attemptNo >= policy.maxAttempts) throw error;
+      onRetry?.(error);
       await sleep(retryDelayMs(attemptNo, policy, error.details.retryAfterMs), signal);
     }
   }

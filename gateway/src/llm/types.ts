@@ -12,6 +12,8 @@ export interface CompletionRequest {
   maxTokens: number;
   /** Aborts the HTTP stream (used by `!stop` and shutdown). */
   signal?: AbortSignal;
+  /** Told of each failed try that is retried (for metrics); the last failure is thrown instead. */
+  onRetry?: (error: LlmError) => void;
 }
 
 export type ProviderName = 'anthropic' | 'openai' | 'demo';

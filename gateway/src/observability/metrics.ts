@@ -46,6 +46,12 @@ export function createMetrics() {
       labelNames: ['state'] as const,
       registers: [registry],
     }),
+    llmRetries: new Counter({
+      name: 'clawchat_llm_retries_total',
+      help: 'LLM requests that failed and were tried again, by kind (429, 529, 5xx, network...)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
     llmErrors: new Counter({
       name: 'clawchat_llm_errors_total',
       help: 'LLM calls that failed, by kind',
