@@ -1,5 +1,7 @@
 // `npm start`: the whole stack on this machine. The local Synapse (provisioned the first time), the
 // gateway on embedded defaults (no Redis; the demo LLM unless a key is set), and the web app.
+// With MATRIX_HOMESERVER_URL set, no local Synapse: the gateway and the web app use that homeserver,
+// which must have the gateway's registration loaded (printed at start, with where it must go).
 // Ctrl-C stops everything.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -32,25 +34,92 @@ const data = dataDir();
 const logs = join(data, 'logs');
 mkdirSync(logs, { recursive: true });
 
-/** The gateway's registration: made once with fresh tokens, kept across runs (its URL follows GATEWAY_PORT). */
-function gatewayRegistration(): string {
-  const path = join(data, 'gateway', 'registration.yaml');
-  const url = `http://127.0.0.1:${gatewayPort}`;
+/** Where the homeserver pushes transactions to the gateway (the registration's `url`). */
+const gatewayUrl = (env.CLAWCHAT_GATEWAY_URL || `http://127.0.0.1:${gatewayPort}`).replace(/\/+$/, '');
+
+/**
+ * The gateway's registration for a server name: made once with fresh tokens, kept across runs (its URL
+ * follows GATEWAY_PORT / CLAWCHAT_GATEWAY_URL). One file per server name, so that pointing `npm start`
+ * at another homeserver never changes the tokens a homeserver already loaded.
+ */
+function gatewayRegistration(serverName: string): { path: string; asToken: string } {
+  const name =
+    serverName === SERVER_NAME
+      ? 'registration.yaml'
+      : `registration.${serverName.replace(/[^A-Za-z0-9.-]/g, '_')}.yaml`;
+  const path = join(data, 'gateway', name);
   mkdirSync(join(data, 'gateway'), { recursive: true });
   if (existsSync(path)) {
     const existing = parseRegistration(readFileSync(path, 'utf8'), path);
-    if (existing.url === url) return path;
-    writeFileSync(path, renderRegistration({ ...existing, url }), { mode: 0o600 });
-    return path;
+    if (existing.url !== gatewayUrl) {
+      writeFileSync(path, renderRegistration({ ...existing, url: gatewayUrl }), { mode: 0o600 });
+    }
+    return { path, asToken: existing.as_token };
   }
   const registration = createRegistration({
     id: 'clawchat-gateway',
-    url,
+    url: gatewayUrl,
     senderLocalpart: 'clawbot',
-    serverName: SERVER_NAME,
+    serverName,
   });
   writeFileSync(path, renderRegistration(registration), { mode: 0o600 });
-  return path;
+  return { path, asToken: registration.as_token };
+}
+
+/** MATRIX_HOMESERVER_URL, checked: an http(s) URL, without a trailing slash; undefined when unset. */
+function externalHomeserver(): string | undefined {
+  const raw = env.MATRIX_HOMESERVER_URL?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    console.error(`MATRIX_HOMESERVER_URL must be a URL such as https://matrix.example.org, got "${raw}"`);
+    process.exit(2);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    console.error(`MATRIX_HOMESERVER_URL must be an http:// or https:// URL, got "${raw}"`);
+    process.exit(2);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+async function getJson(
+  url: string,
+  token?: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  return { status: response.status, body };
+}
+
+/**
+ * The homeserver's server name: MATRIX_SERVER_NAME, else what its federation key endpoint says, else the
+ * URL's host name (right when the homeserver is not delegated from another name).
+ */
+async function serverNameOf(baseUrl: string): Promise<{ name: string; from: string }> {
+  if (env.MATRIX_SERVER_NAME) return { name: env.MATRIX_SERVER_NAME, from: 'MATRIX_SERVER_NAME' };
+  try {
+    const { status, body } = await getJson(`${baseUrl}/_matrix/key/v2/server`);
+    if (status === 200 && typeof body.server_name === 'string' && body.server_name) {
+      return { name: body.server_name, from: 'the homeserver' };
+    }
+  } catch {
+    // no federation listener on this URL: fall back to the host name
+  }
+  return {
+    name: new URL(baseUrl).hostname,
+    from: "the URL's host name; set MATRIX_SERVER_NAME when user ids end in another name",
+  };
+}
+
+/** Whether the homeserver accepts the registration's as_token, i.e. has the registration loaded. */
+async function registrationLoaded(baseUrl: string, asToken: string): Promise<string | undefined> {
+  const { status, body } = await getJson(`${baseUrl}/_matrix/client/v3/account/whoami`, asToken);
+  return status === 200 && typeof body.user_id === 'string' ? body.user_id : undefined;
 }
 
 const children: ChildProcess[] = [];
@@ -122,30 +191,87 @@ async function stop(code: number): Promise<void> {
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
+const external = externalHomeserver();
+
 try {
-  const registrationPath = gatewayRegistration();
-  synapse = await LocalSynapse.start({
-    instanceDir: join(data, 'synapse'),
-    port: synapsePort,
-    serverName: SERVER_NAME,
-    databaseUrl: env.DATABASE_URL || undefined,
-    appserviceFiles: [registrationPath],
-  });
-  console.log(`[clawchat] Synapse ${synapse.version} is up (log: ${synapse.logPath})`);
+  let homeserverUrl: string;
+  let serverName: string;
+  let homeserverLine: string;
+  let registration: { path: string; asToken: string };
+  if (external) {
+    // Someone else's homeserver: nothing to provision or start here.
+    try {
+      const versions = await getJson(`${external}/_matrix/client/versions`);
+      if (!Array.isArray(versions.body.versions)) throw new Error(`HTTP ${versions.status}`);
+    } catch (error) {
+      throw new Error(
+        `MATRIX_HOMESERVER_URL=${external} does not answer /_matrix/client/versions (${(error as Error).message})`,
+      );
+    }
+    const name = await serverNameOf(external);
+    homeserverUrl = external;
+    serverName = name.name;
+    registration = gatewayRegistration(serverName);
+    homeserverLine = `${external}   your homeserver (server name "${serverName}", from ${name.from})`;
+    console.log(`[clawchat] using the homeserver at ${external} (MATRIX_HOMESERVER_URL); no local Synapse.`);
+    console.log(
+      `[clawchat] it must have the gateway's registration loaded: ${registration.path}\n` +
+        `           copy it to the homeserver's machine, name it in app_service_config_files of its\n` +
+        `           homeserver.yaml and restart Synapse; it must reach the gateway at ${gatewayUrl}\n` +
+        '           (CLAWCHAT_GATEWAY_URL changes that URL, GATEWAY_HOST where the gateway listens).',
+    );
+  } else {
+    serverName = SERVER_NAME;
+    registration = gatewayRegistration(serverName);
+    synapse = await LocalSynapse.start({
+      instanceDir: join(data, 'synapse'),
+      port: synapsePort,
+      serverName: SERVER_NAME,
+      databaseUrl: env.DATABASE_URL || undefined,
+      appserviceFiles: [registration.path],
+    });
+    console.log(`[clawchat] Synapse ${synapse.version} is up (log: ${synapse.logPath})`);
+    homeserverUrl = `http://localhost:${synapsePort}`;
+    homeserverLine = `${homeserverUrl}          Synapse ${synapse.version} (server name "${SERVER_NAME}")`;
+  }
 
   const gateway = launch('gateway', process.execPath, ['--import', 'tsx', 'gateway/src/main.ts'], {
-    MATRIX_HOMESERVER_URL: synapse.baseUrl,
-    MATRIX_SERVER_NAME: SERVER_NAME,
-    GATEWAY_REGISTRATION_FILE: registrationPath,
-    GATEWAY_HOST: '127.0.0.1',
+    MATRIX_HOMESERVER_URL: synapse ? synapse.baseUrl : homeserverUrl,
+    MATRIX_SERVER_NAME: serverName,
+    GATEWAY_REGISTRATION_FILE: registration.path,
+    GATEWAY_HOST: (external && env.GATEWAY_HOST) || '127.0.0.1',
     GATEWAY_PORT: String(gatewayPort),
   });
   await waitForUrl(`http://127.0.0.1:${gatewayPort}/healthz`, 'the gateway', gateway, 60_000);
   console.log(`[clawchat] the gateway is up (log: ${join(logs, 'gateway.log')})`);
 
+  let registrationStatus = '';
+  if (external) {
+    const botUserId = `@clawbot:${serverName}`;
+    const loadedAs = await registrationLoaded(homeserverUrl, registration.asToken).catch(() => undefined);
+    if (loadedAs === botUserId) {
+      registrationStatus = `    Registration   ${registration.path} (loaded by the homeserver)\n`;
+      console.log(
+        `[clawchat] the homeserver has the gateway's registration loaded (the bot is ${botUserId})`,
+      );
+    } else if (loadedAs) {
+      registrationStatus = `    Registration   ${registration.path} (loaded, but the homeserver names the bot ${loadedAs})\n`;
+      console.error(
+        `[clawchat] the homeserver knows the gateway's token as ${loadedAs}, not ${botUserId}: set ` +
+          `MATRIX_SERVER_NAME=${loadedAs.slice(loadedAs.indexOf(':') + 1)} and run npm start again.`,
+      );
+    } else {
+      registrationStatus = `    Registration   ${registration.path} (NOT loaded by the homeserver yet)\n`;
+      console.error(
+        `[clawchat] the homeserver does not accept the gateway's as_token yet: load ${registration.path}\n` +
+          '           there (app_service_config_files) and restart it; the bot answers once it is loaded.',
+      );
+    }
+  }
+
   const webEnv = {
-    EXPO_PUBLIC_MATRIX_HOMESERVER: `http://localhost:${synapsePort}`,
-    EXPO_PUBLIC_BOT_USER_ID: `@clawbot:${SERVER_NAME}`,
+    EXPO_PUBLIC_MATRIX_HOMESERVER: homeserverUrl,
+    EXPO_PUBLIC_BOT_USER_ID: `@clawbot:${serverName}`,
   };
   console.log('[clawchat] building the web app (the first time takes about a minute)…');
   if ((await run('npm', ['run', '--silent', 'build:web', '-w', 'app'], webEnv)) !== 0) {
@@ -164,11 +290,11 @@ try {
   ClawChat is running.
 
     App (web)      http://localhost:${webPort}          open it, register, and chat with the AI
-    Homeserver     http://localhost:${synapsePort}          Synapse ${synapse.version} (server name "${SERVER_NAME}")
-    AI gateway     http://127.0.0.1:${gatewayPort}/healthz  bot @clawbot:${SERVER_NAME}, LLM provider "${provider}"
+    Homeserver     ${homeserverLine}
+    AI gateway     http://127.0.0.1:${gatewayPort}/healthz  bot @clawbot:${serverName}, LLM provider "${provider}"
     Metrics        http://127.0.0.1:${gatewayPort}/metrics
-
-    Logs           ${logs}/ and ${synapse.logPath}
+${registrationStatus}
+    Logs           ${logs}/${synapse ? ` and ${synapse.logPath}` : ''}
     Data           ${data} (delete it to start afresh)
 
   Ctrl-C stops everything.

@@ -53,9 +53,10 @@ export class ProvisionError extends Error {
   override name = 'ProvisionError';
 }
 
-const WHAT_TO_DO_INSTEAD =
+export const WHAT_TO_DO_INSTEAD =
   'Alternatives: run the production stack with Docker Compose from server/ (see server/README.md), or point ' +
-  'MATRIX_HOMESERVER_URL at an existing homeserver that has the gateway registration loaded.';
+  '`npm start` at an existing homeserver with MATRIX_HOMESERVER_URL (and MATRIX_SERVER_NAME): it then starts ' +
+  'no local Synapse and prints the gateway registration that homeserver must load.';
 
 /** Root, debootstrap and unshare are what provisioning and running need; says what to do when absent. */
 export function checkPrerequisites(): void {
