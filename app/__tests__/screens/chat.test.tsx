@@ -74,6 +74,23 @@ describe('chat screen', () => {
     expect(screen.getByLabelText('Regenerate the last reply')).toBeTruthy();
   });
 
+  it('marks the chat read when it opens, and again when the newest reply ends', async () => {
+    const reply = botReply('Grow', 'streaming');
+    await openChat(plain(message(ME, 'q'), reply));
+    const reads = () => FakeChatClient.last!.methods().filter((m) => m === 'markRead').length;
+    expect(reads()).toBe(1);
+    await act(async () =>
+      useChatStore
+        .getState()
+        .receiveEvents(ROOM, plain(edit(reply.getId()!, 'Growing', 'streaming')), 'forward'),
+    );
+    expect(reads()).toBe(1);
+    await act(async () =>
+      useChatStore.getState().receiveEvents(ROOM, plain(edit(reply.getId()!, 'Grown', 'done')), 'forward'),
+    );
+    expect(reads()).toBe(2);
+  });
+
   it('stops a growing reply and regenerates a finished one with the gateway commands', async () => {
     const reply = botReply('Long answer', 'streaming');
     await openChat(plain(message(ME, 'q'), reply));

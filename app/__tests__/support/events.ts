@@ -77,6 +77,19 @@ export function redaction(target: string, sender = BOT): MatrixEvent {
   });
 }
 
+export function roomName(name: string, sender = ME): MatrixEvent {
+  counter += 1;
+  return new MatrixEvent({
+    event_id: `$n${counter}`,
+    room_id: ROOM,
+    type: 'm.room.name',
+    state_key: '',
+    sender,
+    origin_server_ts: nextTs(),
+    content: { name },
+  });
+}
+
 /** Our own send as the SDK holds it before the server answers (a local echo). */
 export function localEcho(
   body: string,

@@ -7,7 +7,18 @@ import {
   unreadCount,
 } from '../../lib/timeline/reducer';
 import type { RoomTimeline } from '../../lib/timeline/types';
-import { BOT, botReply, edit, localEcho, ME, message, nextTs, plain, redaction } from '../support/events';
+import {
+  BOT,
+  botReply,
+  edit,
+  localEcho,
+  ME,
+  message,
+  nextTs,
+  plain,
+  redaction,
+  roomName,
+} from '../support/events';
 
 const ctx = { myUserId: ME };
 
@@ -171,5 +182,36 @@ describe('timeline reducer', () => {
     expect(unreadCount(t, ME, undefined)).toBe(2);
     expect(unreadCount(t, ME, r1.getId())).toBe(1);
     expect(unreadCount(t, ME, r2.getId())).toBe(0);
+  });
+
+  it('counts nothing unread when the receipt is on what follows the last message: an edit, a hidden command, a state event', () => {
+    const q = message(ME, 'q');
+    const reply = botReply('The', 'streaming');
+    const grown = edit(reply.getId()!, 'The answer', 'done');
+    let t = apply(emptyTimeline(), q, reply, grown);
+    expect(unreadCount(t, ME, grown.getId())).toBe(0);
+
+    const stop = message(ME, '!stop', {}, { id: '$stop3' });
+    const ack = message(BOT, 'nothing to stop', {
+      'm.relates_to': { 'm.in_reply_to': { event_id: '$stop3' } },
+    });
+    const renamed = roomName('Answers');
+    t = apply(t, stop, ack, renamed);
+    expect(unreadCount(t, ME, ack.getId())).toBe(0);
+    expect(unreadCount(t, ME, renamed.getId())).toBe(0);
+
+    // A message that comes after is unread, whatever the receipt points at.
+    t = apply(t, botReply('And one more thing', 'done'));
+    expect(unreadCount(t, ME, renamed.getId())).toBe(1);
+    expect(unreadCount(t, ME, grown.getId())).toBe(1);
+  });
+
+  it('places paginated events below the held ones, so a receipt in older history still counts', () => {
+    const older = botReply('older', 'done');
+    const olderEdit = edit(older.getId()!, 'older, edited', 'done');
+    let t = apply(emptyTimeline(), botReply('newest', 'done'));
+    t = applyEvents(t, plain(olderEdit, older), { ...ctx, direction: 'backward' });
+    expect(bodies(t)).toEqual(['newest', 'older, edited']);
+    expect(unreadCount(t, ME, olderEdit.getId())).toBe(1);
   });
 });

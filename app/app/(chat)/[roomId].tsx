@@ -46,9 +46,13 @@ export default function ChatScreen() {
   const [optionsOpen, setOptionsOpen] = useState(false);
 
   const newest = shells[0]?._id;
+  const newestStream = useChatStore((s) =>
+    newest ? s.timelines[roomId]?.messages[newest]?.stream : undefined,
+  );
+  // biome-ignore lint/correctness/useExhaustiveDependencies: read again when the newest reply ends, so the receipt covers its last edit
   useEffect(() => {
     if (known && newest) markRead(roomId);
-  }, [known, newest, roomId, markRead]);
+  }, [known, newest, newestStream, roomId, markRead]);
 
   const [text, setText] = useState('');
   const textRef = useRef(text);

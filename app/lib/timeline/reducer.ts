@@ -4,10 +4,19 @@
 
 import { isCommandBody, relationOf, streamStateOf } from '../matrix/protocol';
 import type { TimelineEvent } from '../matrix/types';
+import { NO_PLACES, placeOf, withPlace } from './places';
 import type { ApplyContext, ChatMessage, MessageShell, RoomTimeline } from './types';
 
 export function emptyTimeline(): RoomTimeline {
-  return { shells: [], messages: {}, keys: {}, originals: {}, edits: {}, hidden: {} };
+  return {
+    shells: [],
+    messages: {},
+    keys: {},
+    originals: {},
+    edits: {},
+    hidden: {},
+    places: NO_PLACES,
+  };
 }
 
 const localId = (txnId: string) => `~${txnId}`;
@@ -148,7 +157,18 @@ function isCommandOrAnswer(t: RoomTimeline, event: TimelineEvent, ctx: ApplyCont
   );
 }
 
+/** Records where an event sits in the room, whatever it is (a local echo has no place yet). */
+function placed(t: RoomTimeline, event: TimelineEvent, direction: ApplyContext['direction']): RoomTimeline {
+  if (event.eventId.startsWith('~')) return t;
+  const places = withPlace(t.places, event.eventId, direction ?? 'forward');
+  return places === t.places ? t : { ...t, places };
+}
+
 export function applyEvent(t: RoomTimeline, event: TimelineEvent, ctx: ApplyContext): RoomTimeline {
+  return placed(applyContent(t, event, ctx), event, ctx.direction);
+}
+
+function applyContent(t: RoomTimeline, event: TimelineEvent, ctx: ApplyContext): RoomTimeline {
   if (event.type === 'm.room.redaction') return applyRedaction(t, event);
   if (event.type !== 'm.room.message') return t;
   if (t.hidden[event.eventId] || (event.txnId && t.hidden[localId(event.txnId)])) {
@@ -201,19 +221,24 @@ export function streamingMessage(t: RoomTimeline | undefined, botUserId: string)
   return undefined;
 }
 
-/** Messages from others newer than `readUpTo` (our read receipt). */
+/**
+ * Messages from others newer than `readUpTo` (our read receipt), which may point at any event the
+ * room holds: a message, an edit, a hidden command, a state event.
+ */
 export function unreadCount(
   t: RoomTimeline | undefined,
   myUserId: string,
   readUpTo: string | undefined,
 ): number {
   if (!t) return 0;
+  const readPlace = readUpTo ? placeOf(t.places, readUpTo) : undefined;
   let count = 0;
   for (const shell of t.shells) {
     const message = t.messages[shell._id];
     if (!message) continue;
-    if (readUpTo && (message.eventId === readUpTo || t.keys[readUpTo] === shell._id)) break;
     if (message.sender === myUserId) break;
+    const place = placeOf(t.places, message.eventId);
+    if (readPlace !== undefined && place !== undefined && place <= readPlace) break;
     count += 1;
   }
   return count;

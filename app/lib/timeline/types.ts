@@ -1,4 +1,5 @@
 import type { SendStatus, StreamState, TimelineEvent } from '../matrix/types';
+import type { Places } from './places';
 
 /** One message bubble: the original event with its latest valid edit applied. */
 export interface ChatMessage {
@@ -41,6 +42,8 @@ export interface RoomTimeline {
   edits: Record<string, TimelineEvent[]>;
   /** Event ids the chat never shows: the `!stop` / `!retry` commands and the bot's answers to them. */
   hidden: Record<string, true>;
+  /** Where every event seen sits in the room (messages, edits, hidden commands, state changes). */
+  places: Places;
 }
 
 export interface ApplyContext {

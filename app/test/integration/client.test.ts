@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { getTestHomeserver, type TestHomeserver, uniqueLocalpart } from '@clawchat/local-synapse/harness';
 import loglevel from 'loglevel';
-import { ChatClient, type ClientListener, login, register } from '../../lib/matrix/client.ts';
+import { ChatClient, type ClientListener, login, type RoomMeta, register } from '../../lib/matrix/client.ts';
 import { FriendlyError } from '../../lib/matrix/errors.ts';
 import type { Session, TimelineEvent } from '../../lib/matrix/types.ts';
-import { applyEvents, emptyTimeline, lastMessage } from '../../lib/timeline/reducer.ts';
+import { applyEvents, emptyTimeline, lastMessage, unreadCount } from '../../lib/timeline/reducer.ts';
 import type { RoomTimeline } from '../../lib/timeline/types.ts';
 import { type BotUser, botUser } from '../support/bot-user.ts';
 
@@ -28,7 +28,12 @@ const password = randomBytes(9).toString('base64url');
 const username = uniqueLocalpart('app');
 
 /** What the listener has been told, and a way to wait for a condition on it (bounded). */
-const seen = { events: new Map<string, TimelineEvent[]>(), rooms: new Set<string>(), connection: 'idle' };
+const seen = {
+  events: new Map<string, TimelineEvent[]>(),
+  rooms: new Set<string>(),
+  metas: new Map<string, RoomMeta>(),
+  connection: 'idle',
+};
 const waiters: (() => void)[] = [];
 const listener: ClientListener = {
   onConnection: (state) => {
@@ -37,6 +42,7 @@ const listener: ClientListener = {
   },
   onRoom: (meta) => {
     seen.rooms.add(meta.roomId);
+    seen.metas.set(meta.roomId, meta);
     notify();
   },
   onRoomRemoved: (roomId) => {
@@ -168,6 +174,34 @@ test("grows the bot's reply through its m.replace edits, and a redacted edit fal
     return message?.body === 'The answer' ? message : undefined;
   });
   assert.equal(reverted.stream, 'streaming');
+});
+
+/** Sends our receipt for the newest event and checks the chat then counts nothing unread. */
+async function readAndCountUnread(): Promise<{ readUpTo: string; unread: number }> {
+  await chat.markRead(roomId);
+  const readUpTo = seen.metas.get(roomId)?.readUpTo ?? '';
+  return { readUpTo, unread: unreadCount(timeline(roomId), session.userId, readUpTo) };
+}
+
+test('reading the chat leaves nothing unread when the newest events are an edit, a redaction or hidden', async () => {
+  const reply = lastMessage(timeline(roomId))!;
+  const afterReply = await readAndCountUnread();
+  assert.notEqual(afterReply.readUpTo, reply.eventId, 'the receipt is on the newest event, not a message');
+  assert.equal(afterReply.unread, 0);
+
+  const stop = chat.sendCommand(roomId, '!stop');
+  const command = await until('the remote echo of !stop', () =>
+    seen.events.get(roomId)?.find((e) => e.txnId === stop && !e.eventId.startsWith('~')),
+  );
+  const notice = await bot.send(roomId, {
+    msgtype: 'm.notice',
+    body: 'Nothing is being written right now: nothing to stop.',
+    'm.relates_to': { 'm.in_reply_to': { event_id: command.eventId } },
+  });
+  await until('the notice', () => seen.events.get(roomId)?.some((e) => e.eventId === notice));
+  const afterNotice = await readAndCountUnread();
+  assert.equal(afterNotice.readUpTo, notice);
+  assert.equal(afterNotice.unread, 0);
 });
 
 test('sends !stop and !retry from buttons without showing them, nor the notice answering them', async () => {
