@@ -17,7 +17,7 @@ jest.mock('../../lib/matrix/client', () =>
 beforeEach(resetStores);
 
 async function openChat(events = plain()) {
-  renderApp(`/${encodeURIComponent(ROOM)}`);
+  const app = renderApp(`/${encodeURIComponent(ROOM)}`);
   await waitFor(() => expect(FakeChatClient.last?.listener).toBeDefined());
   await seed([room(ROOM, 'Space talk')], { [ROOM]: events });
   await screen.findByTestId('chat-screen');
@@ -25,6 +25,7 @@ async function openChat(events = plain()) {
   fireEvent(screen.getByTestId('GC_WRAPPER'), 'layout', {
     nativeEvent: { layout: { x: 0, y: 0, width: 400, height: 800 } },
   });
+  return app;
 }
 
 const sent = () =>
@@ -114,6 +115,14 @@ describe('chat screen', () => {
     expect(FakeChatClient.last!.calls).toContainEqual({ method: 'retry', args: [ROOM, 'txn9'] });
     fireEvent.press(screen.getAllByLabelText('Copy message')[0]!);
     await waitFor(() => expect(Clipboard.setStringAsync).toHaveBeenCalled());
+  });
+
+  it('opened by a link, goes back to the conversations once the chat is left', async () => {
+    const app = await openChat(plain(message(ME, 'q')));
+    fireEvent.press(screen.getByLabelText('Conversation options'));
+    fireEvent.press(screen.getByText('Leave conversation'));
+    expect(await screen.findByText('No conversations yet')).toBeTruthy();
+    expect(app.getPathname()).toBe('/');
   });
 
   it("shows the bot's typing indicator", async () => {

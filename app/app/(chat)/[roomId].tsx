@@ -179,7 +179,7 @@ export default function ChatScreen() {
       <ConversationActions
         roomId={optionsOpen ? roomId : undefined}
         onClose={() => setOptionsOpen(false)}
-        onGone={() => router.back()}
+        onGone={() => (router.canGoBack() ? router.back() : router.replace('/'))}
       />
     </View>
   );

@@ -1,6 +1,9 @@
 import { Stack } from 'expo-router';
 import { useTheme } from '../../lib/theme/useTheme';
 
+// A chat opened by a link or a reload still has the conversation list beneath it to go back to.
+export const unstable_settings = { initialRouteName: 'index' };
+
 export default function ChatLayout() {
   const { colors } = useTheme();
   return (
