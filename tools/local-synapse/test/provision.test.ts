@@ -1,14 +1,39 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { cacheDir, packageDir } from '../src/paths.ts';
 import { debianArchiveUri, parseDeb822, parseOneLine } from '../src/provision/apt-sources.ts';
-import { cacheEntry, ensureProvisioned, inspectCache, SYNAPSE_SERIES } from '../src/provision/rootfs.ts';
+import {
+  type AptRun,
+  aptUpdateVerdict,
+  aptUpdateWithRetry,
+  cacheEntry,
+  ensureProvisioned,
+  inspectCache,
+  ProvisionError,
+  SYNAPSE_SERIES,
+  WHAT_TO_DO_INSTEAD,
+} from '../src/provision/rootfs.ts';
 import { scratchDirs } from './fixtures/scratch.ts';
 
 const scratch = scratchDirs('clawchat-provision-');
+
+/** apt-get update's output, recorded (fixtures/apt/README.md says how). */
+function recorded(name: string): string {
+  return readFileSync(join(packageDir, 'test/fixtures/apt', name), 'utf8');
+}
+
+/** The CLI's `provision`, run as a separate process, as a person runs it. */
+function provisionCli(env: NodeJS.ProcessEnv, wrapper: string[] = []) {
+  const argv = [process.execPath, '--import', 'tsx', join(packageDir, 'src/cli.ts'), 'provision'];
+  const [command, ...args] = [...wrapper, ...argv];
+  return spawnSync(command!, args, {
+    encoding: 'utf8',
+    env: { ...process.env, TSX_TSCONFIG_PATH: join(packageDir, 'tsconfig.json'), ...env },
+  });
+}
 
 describe('the Debian archive comes from the machine’s apt sources', () => {
   test('deb822 and one-line sources; security archives are skipped; the override wins', () => {
@@ -103,28 +128,119 @@ describe('the cache', () => {
   });
 });
 
-describe('prerequisites', () => {
-  test('without root it stops and says what to do instead', () => {
-    const result = spawnSync(
-      'setpriv',
-      [
-        '--reuid=65534',
-        '--regid=65534',
-        '--clear-groups',
-        process.execPath,
-        '--import',
-        'tsx',
-        join(packageDir, 'src/cli.ts'),
-        'provision',
-      ],
-      {
-        encoding: 'utf8',
-        env: { ...process.env, HOME: '/tmp', TSX_TSCONFIG_PATH: join(packageDir, 'tsconfig.json') },
+describe('apt-get update in the Debian root', () => {
+  const expired = recorded('update-expired.txt');
+  const notYetValid = recorded('update-not-yet-valid.txt');
+  const fine = 'Get:1 http://deb.debian.org/debian sid InRelease [205 kB]\nReading package lists...\n';
+
+  test('the recorded outputs are told apart: expired, not valid yet, fine, another failure', () => {
+    assert.equal(aptUpdateVerdict({ code: 100, output: expired }), 'expired');
+    assert.equal(aptUpdateVerdict({ code: 100, output: notYetValid }), 'not-yet-valid');
+    assert.equal(aptUpdateVerdict({ code: 0, output: fine }), 'ok');
+    assert.equal(
+      aptUpdateVerdict({ code: 100, output: 'E: Failed to fetch http://x/InRelease  404  Not Found\n' }),
+      'failed',
+    );
+    // apt 3 (Debian sid, in the root) says the same after "Error:" instead of "E:".
+    assert.equal(aptUpdateVerdict({ code: 100, output: expired.replace(/^E: /m, 'Error: ') }), 'expired');
+    // An older apt only warned, and exited 0: still expired, still retried.
+    assert.equal(aptUpdateVerdict({ code: 0, output: expired.replace(/^E: /m, 'W: ') }), 'expired');
+  });
+
+  /** Plays recorded runs in order; records whether each was asked to allow an expired Release file. */
+  function replay(...runs: AptRun[]) {
+    const calls: boolean[] = [];
+    const update = async (allowExpired: boolean) => {
+      calls.push(allowExpired);
+      const run = runs[calls.length - 1];
+      if (!run) throw new Error('apt-get update run more often than recorded');
+      return run;
+    };
+    return { calls, update };
+  }
+
+  test('an expired snapshot Release file: retried once without the check, and it says so', async () => {
+    const { calls, update } = replay({ code: 100, output: expired }, { code: 0, output: fine });
+    const lines: string[] = [];
+    await aptUpdateWithRetry(update, (line) => lines.push(line));
+    assert.deepEqual(calls, [false, true]);
+    assert.equal(lines.length, 1);
+    assert.match(
+      lines[0]!,
+      /Release file has expired: retrying apt-get update with Acquire::Check-Valid-Until=false/,
+    );
+    assert.match(lines[0]!, /still verified by their signatures/);
+  });
+
+  test('a retry that fails too is an error with apt’s output', async () => {
+    const failure = 'E: Failed to fetch http://snapshot.example/InRelease  Connection refused\n';
+    const { calls, update } = replay({ code: 100, output: expired }, { code: 100, output: failure });
+    await assert.rejects(
+      aptUpdateWithRetry(update, () => {}),
+      (error: Error) => {
+        assert.ok(error instanceof ProvisionError);
+        assert.match(error.message, /apt-get update failed in the Debian root/);
+        assert.match(error.message, /Connection refused/);
+        return true;
       },
     );
+    assert.deepEqual(calls, [false, true]);
+  });
+
+  test('a Release file dated in the future is not retried: the message points at the clock', async () => {
+    const { calls, update } = replay({ code: 100, output: notYetValid });
+    await assert.rejects(
+      aptUpdateWithRetry(update, () => {}),
+      /dated after this machine's clock/,
+    );
+    assert.deepEqual(calls, [false]);
+  });
+
+  test('a fine update runs once, silently; any other failure is not retried', async () => {
+    const ok = replay({ code: 0, output: fine });
+    const lines: string[] = [];
+    await aptUpdateWithRetry(ok.update, (line) => lines.push(line));
+    assert.deepEqual(ok.calls, [false]);
+    assert.deepEqual(lines, []);
+    const failed = replay({ code: 100, output: 'E: Could not resolve deb.debian.org\n' });
+    await assert.rejects(
+      aptUpdateWithRetry(failed.update, () => {}),
+      /Could not resolve/,
+    );
+    assert.deepEqual(failed.calls, [false]);
+  });
+});
+
+describe('prerequisites', () => {
+  test('without root it stops and says what to do instead', () => {
+    const result = provisionCli({ HOME: '/tmp' }, [
+      'setpriv',
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+    ]);
     assert.equal(result.status, 1, result.stderr);
     assert.match(result.stderr, /needs root/);
     assert.match(result.stderr, /Docker Compose from server\//);
     assert.match(result.stderr, /MATRIX_HOMESERVER_URL/);
+  });
+
+  test('without debootstrap it stops before touching the cache and says what to install or do instead', () => {
+    // A PATH with everything provisioning looks for but debootstrap.
+    const bin = scratch();
+    for (const tool of ['sh', 'unshare', 'chroot']) {
+      const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+      assert.ok(found, `${tool} is on this machine`);
+      symlinkSync(found, join(bin, tool));
+    }
+    const cache = scratch();
+    const result = provisionCli({ PATH: bin, CLAWCHAT_CACHE_DIR: cache });
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(result.stderr, /'debootstrap' is not installed/);
+    assert.match(result.stderr, /apt-get install -y debootstrap/);
+    assert.ok(result.stderr.includes(WHAT_TO_DO_INSTEAD), result.stderr);
+    assert.match(WHAT_TO_DO_INSTEAD, /Docker Compose from server\//);
+    assert.match(WHAT_TO_DO_INSTEAD, /MATRIX_HOMESERVER_URL/);
+    assert.deepEqual(readdirSync(cache), [], 'nothing was provisioned');
   });
 });

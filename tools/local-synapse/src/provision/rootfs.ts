@@ -128,12 +128,60 @@ function runStreaming(cmd: string, args: string[], log: (line: string) => void):
   });
 }
 
+export interface AptRun {
+  code: number;
+  output: string;
+}
+
+/**
+ * What an `apt-get update` run means for provisioning: `expired` is a snapshot archive whose Release
+ * file is past its Valid-Until (retried without that check: the packages are still verified against
+ * their signatures); `not-yet-valid` is a Release file dated after this machine's clock (no apt setting
+ * of ours fixes that). apt 2 prefixes the message with "E:", apt 3 with "Error:"; the text is the same.
+ */
+export function aptUpdateVerdict(run: AptRun): 'ok' | 'expired' | 'not-yet-valid' | 'failed' {
+  if (/Release file for \S+ is expired \(/.test(run.output)) return 'expired';
+  if (/Release file for \S+ is not valid yet \(/.test(run.output)) return 'not-yet-valid';
+  return run.code === 0 ? 'ok' : 'failed';
+}
+
+/**
+ * `apt-get update` in the Debian root, retried once without the Valid-Until check when the archive is an
+ * expired snapshot. `update(allowExpired)` runs it (with allowExpired, under
+ * `Acquire::Check-Valid-Until=false`); throws a ProvisionError saying why when it cannot succeed.
+ */
+export async function aptUpdateWithRetry(
+  update: (allowExpired: boolean) => Promise<AptRun>,
+  log: (line: string) => void,
+): Promise<void> {
+  let run = await update(false);
+  let verdict = aptUpdateVerdict(run);
+  if (verdict === 'expired') {
+    log(
+      '[synapse] the archive is a snapshot whose Release file has expired: retrying apt-get update with ' +
+        'Acquire::Check-Valid-Until=false (the packages are still verified by their signatures).',
+    );
+    run = await update(true);
+    verdict = aptUpdateVerdict(run);
+    // Without the check, an expiry message can no longer be the cause of a failure.
+    if (verdict === 'expired') verdict = run.code === 0 ? 'ok' : 'failed';
+  }
+  if (verdict === 'ok') return;
+  if (verdict === 'not-yet-valid') {
+    throw new ProvisionError(
+      "apt-get update failed in the Debian root: the archive's Release file is dated after this machine's " +
+        `clock. Set the clock right (date, NTP), then run again.\n${run.output.slice(-2000)}`,
+    );
+  }
+  throw new ProvisionError(`apt-get update failed in the Debian root:\n${run.output.slice(-2000)}`);
+}
+
 /** apt's output, thinned to errors, warnings and one line in twenty (enough to see progress). */
 async function aptInRoot(root: string, args: string[], log: (line: string) => void) {
   let count = 0;
   return runInRoot({ root, argv: ['apt-get', '-q', ...args] }, (line) => {
     count += 1;
-    if (/^(E|W|Err):/.test(line) || count % 20 === 0) log(`  apt: ${line}`);
+    if (/^(E|W|Err|Error|Warning):/.test(line) || count % 20 === 0) log(`  apt: ${line}`);
   });
 }
 
@@ -173,22 +221,15 @@ async function build(cache: string, series: string, log: (line: string) => void,
   );
   await runInRoot({ root: entry.root, argv: ['debconf-set-selections', '/tmp/clawchat-debconf'] });
 
-  let update = await aptInRoot(entry.root, ['update'], log);
-  if (update.code !== 0 || /Release file .* is expired|is not valid yet/.test(update.output)) {
-    if (/expired|not valid yet/.test(update.output)) {
-      log(
-        '[synapse] the archive is a snapshot whose Release file has expired: retrying apt-get update with ' +
-          'Acquire::Check-Valid-Until=false (the packages are still verified by their signatures).',
-      );
+  await aptUpdateWithRetry((allowExpired) => {
+    if (allowExpired) {
       writeFileSync(
         join(entry.root, 'etc/apt/apt.conf.d/91clawchat-snapshot'),
         'Acquire::Check-Valid-Until "false";\n',
       );
-      update = await aptInRoot(entry.root, ['update'], log);
     }
-    if (update.code !== 0)
-      throw new ProvisionError(`apt-get update failed in the Debian root:\n${update.output.slice(-2000)}`);
-  }
+    return aptInRoot(entry.root, ['update'], log);
+  }, log);
   const install = await aptInRoot(entry.root, ['install', '-y', `matrix-synapse=${series}*`], log);
   if (install.code !== 0) {
     throw new ProvisionError(
