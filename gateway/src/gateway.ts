@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
-import type { GatewayConfig } from './config/load.ts';
+import { configWarnings, type GatewayConfig } from './config/load.ts';
 import { ActiveJobs } from './conversation/active-jobs.ts';
 import { noticeContent } from './conversation/content.ts';
 import { EditScheduler } from './conversation/edit-scheduler.ts';
@@ -218,6 +218,8 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     },
     'gateway started',
   );
+
+  for (const warning of configWarnings(config)) log.warn(warning);
 
   let stopping: Promise<void> | undefined;
   return {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { createRegistration, renderRegistration } from '@clawchat/common/appservice-registration';
-import { ConfigError, loadConfig, redactedConfig } from '../src/config/load.ts';
+import { ConfigError, configWarnings, loadConfig, redactedConfig } from '../src/config/load.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'clawchat-config-'));
 const registrationPath = join(dir, 'registration.yaml');
@@ -53,6 +53,17 @@ describe('config', () => {
       loadConfig({ ...base, ANTHROPIC_API_KEY: 'sk-test', LLM_PROVIDER: 'demo' }).llmProvider,
       'demo',
     );
+  });
+
+  test('an OpenAI endpoint without LLM_PROVIDER=openai is answered by the demo provider, with a warning', () => {
+    const config = loadConfig({ ...base, OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' });
+    assert.equal(config.llmProvider, 'demo');
+    assert.match(configWarnings(config).join('\n'), /LLM_PROVIDER=openai/);
+    assert.deepEqual(
+      configWarnings(loadConfig({ ...base, OPENAI_API_KEY: 'k', LLM_PROVIDER: 'openai' })),
+      [],
+    );
+    assert.deepEqual(configWarnings(loadConfig(base)), []);
   });
 
   test('a bad value stops it with a message naming the key', () => {

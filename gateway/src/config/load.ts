@@ -157,6 +157,17 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   return config;
 }
 
+/** What is valid but probably not what was meant, for the start-up log. */
+export function configWarnings(config: GatewayConfig): string[] {
+  const warnings: string[] = [];
+  if (config.llmProvider === 'demo' && (config.openaiApiKey || config.openaiBaseUrl)) {
+    warnings.push(
+      'OPENAI_API_KEY or OPENAI_BASE_URL is set but LLM_PROVIDER is not: answering with the demo provider. Set LLM_PROVIDER=openai to use that endpoint.',
+    );
+  }
+  return warnings;
+}
+
 /** The config without secrets, for the start-up log line. */
 export function redactedConfig(config: GatewayConfig): Record<string, unknown> {
   const secret = new Set((fields as readonly Field[]).filter((f) => f.secret).map((f) => f.key));
