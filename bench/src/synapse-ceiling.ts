@@ -14,10 +14,12 @@ import { parseArgs } from 'node:util';
 import { createRegistration, renderRegistration } from '@clawchat/common/appservice-registration';
 import {
   dropDatabase,
+  ensureTestPostgres,
   freePort,
   LocalSynapse,
   parseDatabaseUrl,
   type RegisteredUser,
+  testPostgresUrl,
 } from '@clawchat/local-synapse';
 import { ProcSampler } from './gateway/proc-sampler.ts';
 import { writeResult } from './results.ts';
@@ -99,10 +101,10 @@ async function measure(backend: string) {
   });
   await new Promise<void>((resolvePromise) => server.listen(asPort, '127.0.0.1', resolvePromise));
 
+  // The tests' PostgreSQL (CLAWCHAT_TEST_POSTGRES, by default this machine's, started if it is down).
+  if (backend === 'postgres') await ensureTestPostgres();
   const databaseUrl =
-    backend === 'postgres'
-      ? `postgres://postgres@127.0.0.1:5432/clawchat_bench_${randomBytes(3).toString('hex')}`
-      : undefined;
+    backend === 'postgres' ? testPostgresUrl(`clawchat_bench_${randomBytes(3).toString('hex')}`) : undefined;
   const synapse = await LocalSynapse.start({
     instanceDir: join(dir, 'synapse'),
     port: await freePort(),

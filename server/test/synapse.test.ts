@@ -25,11 +25,13 @@ import {
   dropDatabase,
   ensureDatabase,
   ensureProvisioned,
+  ensureTestPostgres,
   freePort,
   LocalSynapse,
   parseDatabaseUrl,
   ROOT_INSTANCE_DIR,
   runInRoot,
+  testPostgresUrl,
 } from '@clawchat/local-synapse';
 import { parse } from 'yaml';
 import { generateSigningKey, init, parseEnvFile } from '../scripts/init.ts';
@@ -38,11 +40,10 @@ import { composeFile, k8sDir, read, repoRoot } from './helpers.ts';
 
 const DOMAIN = 'chat.example.org';
 
-/** PostgreSQL of this machine: DATABASE_URL's server when set, else 127.0.0.1:5432 as postgres. */
+/** DATABASE_URL's server when set, else the tests' (CLAWCHAT_TEST_POSTGRES, by default this machine's). */
 function postgresUrl(database: string): string {
-  const base = process.env.DATABASE_URL
-    ? new URL(process.env.DATABASE_URL)
-    : new URL('postgres://postgres@127.0.0.1:5432/x');
+  if (!process.env.DATABASE_URL) return testPostgresUrl(database);
+  const base = new URL(process.env.DATABASE_URL);
   base.pathname = `/${database}`;
   return base.toString();
 }
@@ -94,6 +95,7 @@ describe('the production homeserver.yaml on a real Synapse and PostgreSQL', { ti
 
     const port = await freePort();
     metricsPort = await freePort();
+    if (!process.env.DATABASE_URL) await ensureTestPostgres();
     await ensureDatabase(target);
     env = {
       ...Object.fromEntries(dotenv),
