@@ -1,10 +1,11 @@
 // What the bot sends: Markdown as sanitized HTML, streamed replies and their edits, commands, mentions.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import sanitizeHtml from 'sanitize-html';
 import { parseCommand } from '../src/conversation/commands.ts';
 import { editContent, replyContent } from '../src/conversation/content.ts';
 import { allowPolicy } from '../src/conversation/intake.ts';
-import { renderMarkdown } from '../src/conversation/markdown.ts';
+import { LINK_SCHEMES, renderMarkdown } from '../src/conversation/markdown.ts';
 import { normalizeHistory } from '../src/conversation/memory.ts';
 import { botMentionMatcher, classifyMessage } from '../src/conversation/message-kind.ts';
 import { editTxnId, newRunId, replyTxnId } from '../src/conversation/txn-ids.ts';
@@ -31,6 +32,51 @@ describe('content', () => {
     assert.match(html, /&lt;script&gt;/, 'raw HTML is shown as text');
     assert.ok(!html.includes('<img'));
     assert.match(renderMarkdown('```js\nlet a = 1;\n```'), /<pre><code class="language-js">/);
+  });
+
+  test('the HTML keeps to the Matrix subset: sanitize-html with the spec allow-list removes nothing', () => {
+    // The tags and attributes the Matrix spec suggests clients allow (m.room.message, "HTML").
+    const matrixSubset: sanitizeHtml.IOptions = {
+      allowedTags: [
+        ...['font', 'del', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'p', 'a', 'ul', 'ol'],
+        ...['sup', 'sub', 'li', 'b', 'i', 'u', 'strong', 'em', 's', 'code', 'hr', 'br', 'div'],
+        ...['table', 'thead', 'tbody', 'tr', 'th', 'td', 'caption', 'pre', 'span', 'details', 'summary'],
+      ],
+      allowedAttributes: { a: ['href', 'target'], ol: ['start'], code: ['class'] },
+      allowedSchemes: LINK_SCHEMES,
+      allowedClasses: { code: [/^language-[\w+#-]+$/] },
+    };
+    // The same serializer with nothing disallowed, so that only removals show as differences.
+    const everything: sanitizeHtml.IOptions = {
+      allowedTags: false,
+      allowedAttributes: false,
+      allowVulnerableTags: true,
+      allowedSchemes: ['http', 'https', 'ftp', 'mailto', 'magnet', 'javascript', 'data', 'tel', 'vbscript'],
+    };
+    const samples = [
+      '**bold** _em_ ~~gone~~ `code` and a\nline break',
+      '# Title\n\n## Sub\n\n> quoted\n\n---\n\n1. one\n2. two\n\n5) five\n\n- a\n  - nested',
+      '| left | right |\n|:-----|------:|\n| 1 | 2 |',
+      '```js\nlet a = "<b>" & 1;\n```\n\n```js onload=alert(1)\nx\n```\n\n```"><script>\ny\n```',
+      '[ok](https://example.org/a?b="c") <https://example.org> www.example.org mail@example.org',
+      '[js](javascript:alert(1)) [JS](JaVaScRiPt:alert(1)) [tab](java\tscript:alert(1)) [ent](javascript&#58;alert(1))',
+      '[data](data:text/html;base64,PHNjcmlwdD4=) [vb](vbscript:x) [tel](tel:123) [rel](/relative) [m](mailto:a@b)',
+      '![a picture](https://example.org/p.png) ![](https://example.org/q.png) ![x](javascript:alert(1))',
+      '<script>alert(1)</script> <img src=x onerror=alert(1)> <a href="javascript:x">a</a> <span style="x">s</span>',
+      'it\'s "quoted" & <b>not bold</b> &lt;already&gt; &amp; &#x3C;',
+      '[link with **bold** and `code`](https://example.org "a title")',
+    ];
+    const canonical = (html: string) => sanitizeHtml(html, everything);
+    for (const markdown of samples) {
+      const html = renderMarkdown(markdown);
+      assert.equal(sanitizeHtml(html, matrixSubset), canonical(html), `for ${JSON.stringify(markdown)}`);
+      assert.ok(!/href="(?!https?:|ftp:|mailto:|magnet:|\/)/i.test(html), `a link scheme in ${html}`);
+    }
+    assert.equal(
+      renderMarkdown('![a picture](https://example.org/p.png)'),
+      '<p><a href="https://example.org/p.png" target="_blank">a picture</a></p>',
+      'an image is shown as a link to it',
+    );
   });
 
   test('replies and edits carry the stream state; threads stay in the thread', () => {
