@@ -41,7 +41,7 @@ md.renderer.rules.link_open = (tokens, idx, options) => {
 };
 md.renderer.rules.image = (tokens, idx) => {
   const token = tokens[idx]!;
-  const src = token.attrGet('src') ?? '';
+  const src = String(token.attrGet('src') ?? '');
   const alt = token.children ? md.renderer.renderInlineAsText(token.children, md.options, {}) : '';
   const { escapeHtml } = md.utils;
   return `<a href="${escapeHtml(src)}" target="_blank">${escapeHtml(alt || src)}</a>`;
