@@ -145,6 +145,19 @@ describe('.env.example', () => {
     assert.deepEqual(unused, []);
   });
 
+  test("its values are docker-compose.yml's defaults, and the gateway's per-process limits are Kubernetes'", () => {
+    const example = parseEnvFile(read('.env.example'));
+    const compose = read('docker-compose.yml');
+    for (const [, name, fallback] of compose.matchAll(/\$\{([A-Z_][A-Z0-9_]*):-([^}]+)\}/g)) {
+      assert.equal(example.get(name!), fallback, `${name}: .env.example and docker-compose.yml's default`);
+    }
+    const k8s = parseEnvFile(read('k8s/config.env'));
+    for (const name of ['EDIT_BUDGET_PER_SECOND', 'MAX_CONCURRENT_LLM_CALLS']) {
+      assert.ok(k8s.has(name), `k8s/config.env sets ${name}`);
+      assert.equal(example.get(name), k8s.get(name), `${name}: .env.example and k8s/config.env`);
+    }
+  });
+
   test('the one-shot config service passes every template variable to the renderer', () => {
     const env = services['synapse-config']!.environment ?? {};
     const missing = [...templateVariables(read('homeserver.yaml')).keys()].filter((name) => !(name in env));
