@@ -172,6 +172,27 @@ describe('server/k8s', () => {
     }
   });
 
+  test('PostgreSQL (both deployments) keeps commits durable: no synchronous_commit=off or fsync=off', () => {
+    const args = [
+      ...workloads
+        .flatMap((workload) => containersOf(workload))
+        .filter((container) => container.name === 'postgres')
+        .flatMap((container) => [...(container.args ?? []), ...(container.command ?? [])]),
+      ...(composeFile().services.postgres?.command ?? []),
+    ].map(String);
+    assert.ok(
+      args.some((arg) => arg.startsWith('max_connections=')),
+      'the postgres settings were found',
+    );
+    for (const unsafe of [/^synchronous_commit=(off|local)$/, /^fsync=off$/, /^full_page_writes=off$/]) {
+      assert.deepEqual(
+        args.filter((arg) => unsafe.test(arg)),
+        [],
+        'a crash would lose messages Synapse had acknowledged',
+      );
+    }
+  });
+
   test('every pod runs as a non-root user without privilege escalation', () => {
     for (const workload of workloads) {
       const pod = workload.spec.template.spec;
