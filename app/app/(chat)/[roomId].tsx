@@ -1,7 +1,7 @@
 // A conversation: GiftedChat with our own bubbles (each subscribed to its message), history paged
 // in as you scroll up, the bot's typing indicator, and the Stop / Regenerate controls.
 import { Stack, useLocalSearchParams, useRouter } from 'expo-router';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import {
   ActivityIndicator,
   type NativeSyntheticEvent,
@@ -17,6 +17,7 @@ import { ConnectionBanner } from '../../components/ConnectionBanner';
 import { ConversationActions } from '../../components/ConversationActions';
 import { EmptyState } from '../../components/EmptyState';
 import { MessageRow } from '../../components/MessageRow';
+import { ReadReceipt } from '../../components/ReadReceipt';
 import { ReplyControls } from '../../components/ReplyControls';
 import { TypingBubble } from '../../components/TypingBubble';
 import { countRender } from '../../lib/perf/renderCounts';
@@ -42,17 +43,7 @@ export default function ChatScreen() {
   const myUserId = useChatStore((s) => s.myUserId);
   const send = useChatStore((s) => s.send);
   const loadOlder = useChatStore((s) => s.loadOlder);
-  const markRead = useChatStore((s) => s.markRead);
   const [optionsOpen, setOptionsOpen] = useState(false);
-
-  const newest = shells[0]?._id;
-  const newestStream = useChatStore((s) =>
-    newest ? s.timelines[roomId]?.messages[newest]?.stream : undefined,
-  );
-  // biome-ignore lint/correctness/useExhaustiveDependencies: read again when the newest reply ends, so the receipt covers its last edit
-  useEffect(() => {
-    if (known && newest) markRead(roomId);
-  }, [known, newest, newestStream, roomId, markRead]);
 
   const [text, setText] = useState('');
   const textRef = useRef(text);
@@ -145,6 +136,7 @@ export default function ChatScreen() {
         }}
       />
       <ConnectionBanner />
+      <ReadReceipt roomId={roomId} />
       {known ? (
         <View style={styles.chat} testID="chat-screen">
           <GiftedChat
