@@ -1,6 +1,9 @@
-import { act } from '@testing-library/react-native';
+import { act, waitFor } from '@testing-library/react-native';
+import type { TimelineEvent } from '../../lib/matrix/types';
+import { BACKFILL } from '../../lib/store/backfill';
 import { useChatStore } from '../../lib/store/chat';
 import { searchRooms, selectReplyControls } from '../../lib/store/selectors';
+import { lastMessage } from '../../lib/timeline/reducer';
 import { BOT, botReply, edit, ME, message, plain, ROOM } from '../support/events';
 import { FakeChatClient } from '../support/fake-client';
 
@@ -9,7 +12,12 @@ jest.mock('../../lib/matrix/client', () =>
 );
 
 const session = { homeserverUrl: 'http://hs', userId: ME, accessToken: 't', deviceId: 'D' };
-const meta = (roomId: string, name = '', createdTs = 1) => ({ roomId, name, createdTs, canPaginate: false });
+const meta = (roomId: string, name = '', createdTs = 1, canPaginate = false) => ({
+  roomId,
+  name,
+  createdTs,
+  canPaginate,
+});
 const flush = () => act(async () => {});
 
 beforeEach(async () => {
@@ -118,6 +126,56 @@ describe('chat store', () => {
     await s.leaveChat('!b');
     expect(useChatStore.getState().roomOrder).toEqual([]);
     expect(useChatStore.getState().rooms).toEqual({});
+  });
+
+  /** The fake client hands out these pages of older history, newest first, as the SDK would. */
+  function olderHistory(pages: TimelineEvent[][]): number[] {
+    const fake = FakeChatClient.last!;
+    const limits: number[] = [];
+    fake.loadOlder = async (roomId, limit) => {
+      limits.push(limit ?? 0);
+      const page = pages.shift();
+      if (page) fake.listener!.onEvents(roomId, page, 'backward');
+      fake.listener!.onRoom(meta(roomId, '', 1, pages.length > 0));
+      return pages.length > 0;
+    };
+    return limits;
+  }
+
+  it('pages back in a room whose loaded events are all edits, until its message shows', async () => {
+    const reply = botReply('Once', 'streaming');
+    const limits = olderHistory([
+      plain(edit(reply.getId()!, 'Once upon', 'streaming')),
+      plain(reply, message(ME, 'Tell me a story')),
+    ]);
+    const s = useChatStore.getState();
+    s.receiveRoom(meta(ROOM, '', 1, true));
+    s.receiveEvents(ROOM, plain(edit(reply.getId()!, 'Once upon a time', 'done')), 'forward');
+    await waitFor(() =>
+      expect(lastMessage(useChatStore.getState().timelines[ROOM])?.body).toBe('Once upon a time'),
+    );
+    expect(limits).toEqual([BACKFILL.pageSize, BACKFILL.pageSize]);
+    expect(useChatStore.getState().timelines[ROOM]!.shells).toHaveLength(2);
+  });
+
+  it('stops paging back after a bounded number of pages', async () => {
+    const limits = olderHistory(Array.from({ length: 50 }, () => plain(edit('$gone', 'x', 'done'))));
+    const s = useChatStore.getState();
+    s.receiveRoom(meta(ROOM, '', 1, true));
+    s.receiveEvents(ROOM, plain(edit('$gone', 'y', 'done')), 'forward');
+    await waitFor(() => expect(useChatStore.getState().loadingOlder[ROOM]).toBe(false));
+    await flush();
+    expect(limits).toHaveLength(BACKFILL.pages);
+  });
+
+  it('starts a room afresh when its timeline is reset (a gap in the sync)', async () => {
+    const s = useChatStore.getState();
+    s.receiveRoom(meta(ROOM));
+    s.receiveEvents(ROOM, plain(message(ME, 'before the gap')), 'forward');
+    s.resetTimeline(ROOM);
+    s.receiveEvents(ROOM, plain(message(BOT, 'after the gap')), 'forward');
+    const t = useChatStore.getState().timelines[ROOM]!;
+    expect(t.shells.map((shell) => t.messages[shell._id]!.body)).toEqual(['after the gap']);
   });
 
   it('follows the connection and is ready after the first sync', () => {

@@ -61,7 +61,7 @@ export class FakeChatClient {
   retry(roomId: string, txnId: string) {
     this.record('retry', roomId, txnId);
   }
-  async loadOlder(roomId: string) {
+  async loadOlder(roomId: string, _limit?: number) {
     this.record('loadOlder', roomId);
     return false;
   }

@@ -78,13 +78,18 @@ export default function ChatScreen() {
   );
   const renderFooter = useCallback(() => <ReplyControls roomId={roomId} />, [roomId]);
   const renderTyping = useCallback(() => <TypingBubble visible={botTyping} />, [botTyping]);
+  // While older history is paged in for a first message to show, a spinner rather than "Say hello!".
   const renderEmpty = useCallback(
     () => (
-      <View style={styles.emptyWrap}>
-        <EmptyState title="Say hello!" message="Ask anything: your AI friend answers right here." />
+      <View style={[styles.emptyWrap, loadingOlder && styles.center]}>
+        {loadingOlder ? (
+          <ActivityIndicator color={colors.accent} accessibilityLabel="Loading earlier messages" />
+        ) : (
+          <EmptyState title="Say hello!" message="Ask anything: your AI friend answers right here." />
+        )}
       </View>
     ),
-    [],
+    [loadingOlder, colors.accent],
   );
 
   const user = useMemo(() => ({ _id: myUserId }), [myUserId]);

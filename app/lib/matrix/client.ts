@@ -7,6 +7,7 @@ import {
   createClient,
   EventStatus,
   EventTimeline,
+  type EventTimelineSet,
   EventType,
   type MatrixClient,
   type MatrixEvent,
@@ -39,6 +40,11 @@ export interface ClientListener {
   onRoom(meta: RoomMeta): void;
   onRoomRemoved(roomId: string): void;
   onEvents(roomId: string, events: TimelineEvent[], direction: 'forward' | 'backward'): void;
+  /**
+   * The room's timeline starts afresh (a sync with a gap before it): forget the events reported so
+   * far; the newest ones follow, and older ones come back through loadOlder, in order.
+   */
+  onTimelineReset(roomId: string): void;
   onTyping(roomId: string, userIds: string[]): void;
   /** The homeserver no longer accepts the access token. */
   onSessionEnded(): void;
@@ -199,6 +205,9 @@ export class ChatClient {
       deviceId: session.deviceId,
       timelineSupport: true,
     });
+    // The app keeps its own copy of each timeline: on a gap the SDK may drop all of its old ones, so
+    // that paging back brings those events again (and in order) rather than skipping them.
+    this.client.setCanResetTimelineCallback(() => true);
   }
 
   get userId(): string {
@@ -227,6 +236,7 @@ export class ChatClient {
     const c = this.client;
     c[method](ClientEvent.Sync, this.onSync);
     c[method](RoomEvent.Timeline, this.onTimeline);
+    c[method](RoomEvent.TimelineReset, this.onTimelineReset);
     c[method](RoomEvent.LocalEchoUpdated, this.onLocalEcho);
     c[method](RoomEvent.MyMembership, this.onMyMembership);
     c[method](RoomEvent.Name, this.onRoomChanged);
@@ -542,6 +552,19 @@ export class ChatClient {
     }
     this.emitEvents(room.roomId, [toTimelineEvent(event)], toStartOfTimeline ? 'backward' : 'forward');
     if (event.getType() === EventType.RoomName) this.listener?.onRoom(this.metaOf(room));
+  };
+
+  private readonly onTimelineReset = (room: Room | undefined, timelineSet: EventTimelineSet): void => {
+    if (!room || timelineSet !== room.getUnfilteredTimelineSet() || !this.announced.has(room.roomId)) return;
+    // Events queued but not yet reported belong to the timeline that is gone.
+    this.queued.delete(room.roomId);
+    this.listener?.onTimelineReset(room.roomId);
+    this.listener?.onRoom(this.metaOf(room));
+    this.emitEvents(
+      room.roomId,
+      room.getPendingEvents().map((e) => this.plainPending(e)),
+      'forward',
+    );
   };
 
   private readonly onLocalEcho = (event: MatrixEvent, room: Room): void => {

@@ -8,6 +8,7 @@ import { COMMANDS } from '../matrix/protocol';
 import type { ConnectionState, Session, TimelineEvent } from '../matrix/types';
 import { applyEvents, emptyTimeline, lastMessage } from '../timeline/reducer';
 import type { RoomTimeline } from '../timeline/types';
+import { createBackfill } from './backfill';
 
 export interface ChatState {
   myUserId: string;
@@ -32,12 +33,13 @@ export interface ChatState {
   retry(roomId: string, txnId: string): void;
   stopReply(roomId: string): void;
   regenerate(roomId: string): void;
-  loadOlder(roomId: string): Promise<void>;
+  loadOlder(roomId: string, limit?: number): Promise<void>;
   markRead(roomId: string): void;
   reconnectNow(): void;
 
   /** Listener side (the client wrapper calls these; tests may too). */
   receiveEvents(roomId: string, events: TimelineEvent[], direction: 'forward' | 'backward'): void;
+  resetTimeline(roomId: string): void;
   receiveRoom(meta: RoomMeta): void;
   removeRoom(roomId: string): void;
   setConnection(state: ConnectionState): void;
@@ -107,11 +109,20 @@ export const useChatStore = create<ChatState>()((set, get) => {
     });
   }
 
+  const backfill = createBackfill({
+    needsHistory: (roomId) => {
+      const s = get();
+      return (s.timelines[roomId]?.shells.length ?? 0) === 0 && (s.rooms[roomId]?.canPaginate ?? false);
+    },
+    loadOlder: (roomId, limit) => get().loadOlder(roomId, limit),
+  });
+
   const listener: ClientListener = {
     onConnection: (state) => get().setConnection(state),
     onRoom: (meta) => get().receiveRoom(meta),
     onRoomRemoved: (roomId) => get().removeRoom(roomId),
     onEvents: (roomId, events, direction) => get().receiveEvents(roomId, events, direction),
+    onTimelineReset: (roomId) => get().resetTimeline(roomId),
     onTyping: (roomId, userIds) => get().setTyping(roomId, userIds),
     onSessionEnded: () => onSessionEnded?.(),
   };
@@ -177,12 +188,12 @@ export const useChatStore = create<ChatState>()((set, get) => {
       requireClient().sendCommand(roomId, COMMANDS.retry);
     },
 
-    async loadOlder(roomId) {
+    async loadOlder(roomId, limit) {
       const c = client;
       if (!c || get().loadingOlder[roomId]) return;
       set((s) => ({ loadingOlder: { ...s.loadingOlder, [roomId]: true } }));
       try {
-        await c.loadOlder(roomId);
+        await c.loadOlder(roomId, limit);
       } finally {
         set((s) => ({ loadingOlder: { ...s.loadingOlder, [roomId]: false } }));
       }
@@ -203,6 +214,14 @@ export const useChatStore = create<ChatState>()((set, get) => {
       if (after === before && state.timelines[roomId]) return;
       set({ timelines: { ...state.timelines, [roomId]: after } });
       if (after.shells[0] !== before.shells[0]) scheduleOrder();
+      if (after.shells.length === 0) void backfill.request(roomId);
+    },
+
+    resetTimeline(roomId) {
+      const state = get();
+      if (!state.timelines[roomId]) return;
+      set({ timelines: { ...state.timelines, [roomId]: emptyTimeline() } });
+      scheduleOrder();
     },
 
     receiveRoom(meta) {

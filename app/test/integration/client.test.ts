@@ -14,6 +14,7 @@ import type { Session, TimelineEvent } from '../../lib/matrix/types.ts';
 import { applyEvents, emptyTimeline, lastMessage, unreadCount } from '../../lib/timeline/reducer.ts';
 import type { RoomTimeline } from '../../lib/timeline/types.ts';
 import { type BotUser, botUser } from '../support/bot-user.ts';
+import { cutOff } from '../support/network.ts';
 
 // The SDK logs each sync step; a failing test prints what matters without it.
 loglevel.setLevel('silent');
@@ -32,6 +33,9 @@ const seen = {
   events: new Map<string, TimelineEvent[]>(),
   rooms: new Set<string>(),
   metas: new Map<string, RoomMeta>(),
+  /** Each room's timeline as the store keeps it: live events in front, paged ones behind, reset on a gap. */
+  shown: new Map<string, RoomTimeline>(),
+  resets: new Set<string>(),
   connection: 'idle',
 };
 const waiters: (() => void)[] = [];
@@ -49,8 +53,15 @@ const listener: ClientListener = {
     seen.rooms.delete(roomId);
     notify();
   },
-  onEvents: (roomId, events) => {
+  onEvents: (roomId, events, direction) => {
     seen.events.set(roomId, [...(seen.events.get(roomId) ?? []), ...events]);
+    const shown = seen.shown.get(roomId) ?? emptyTimeline();
+    seen.shown.set(roomId, applyEvents(shown, events, { myUserId: session.userId, direction }));
+    notify();
+  },
+  onTimelineReset: (roomId) => {
+    seen.resets.add(roomId);
+    seen.shown.set(roomId, emptyTimeline());
     notify();
   },
   onTyping: () => undefined,
@@ -76,6 +87,19 @@ async function until<T>(what: string, check: () => T | undefined | false, timeou
       });
     });
   }
+}
+
+function shownBodies(roomId: string): string[] {
+  const t = seen.shown.get(roomId) ?? emptyTimeline();
+  return t.shells.map((shell) => t.messages[shell._id]!.body);
+}
+
+/** A new direct chat with the bot, joined by it and listed. */
+async function newChat(): Promise<string> {
+  const id = await chat.createChat();
+  await until('the new room to be listed', () => seen.rooms.has(id));
+  await bot.join(id);
+  return id;
 }
 
 function timeline(roomId: string): RoomTimeline {
@@ -264,5 +288,68 @@ test('loads older history page by page (/messages)', async () => {
     assert.ok(bodies().has('Hello bot'), 'older pages reach the first message');
   } finally {
     fresh.stop();
+  }
+});
+
+test('a sync with a gap starts the room afresh, and paging back brings the gap in order', async () => {
+  const gapRoom = await newChat();
+  await bot.send(gapRoom, { msgtype: 'm.text', body: 'before the gap' });
+  await until('the first message', () => shownBodies(gapRoom).includes('before the gap'));
+
+  // The next /sync requests fail, as offline; more events than a sync returns arrive meanwhile.
+  const restore = cutOff(session.accessToken, /\/sync$/);
+  await bot.send(gapRoom, { msgtype: 'm.text', body: 'wakes the long poll' });
+  await until('the sync loop to notice', () => seen.connection === 'reconnecting');
+  const gap = Array.from({ length: 25 }, (_, i) => `gap ${i}`);
+  for (const body of gap) await bot.send(gapRoom, { msgtype: 'm.text', body });
+  restore();
+
+  await until(
+    'the timeline reset',
+    () => seen.resets.has(gapRoom) && shownBodies(gapRoom).includes('gap 24'),
+  );
+  assert.ok(!shownBodies(gapRoom).includes('before the gap'), 'the events before the gap are dropped');
+  for (let page = 0; page < 5 && !shownBodies(gapRoom).includes('before the gap'); page += 1) {
+    await chat.loadOlder(gapRoom);
+  }
+  const newestFirst = [...gap].reverse();
+  assert.deepEqual(shownBodies(gapRoom), [...newestFirst, 'wakes the long poll', 'before the gap']);
+});
+
+test('a device whose newest events are all edits of one long reply pages back until the reply shows', async () => {
+  const longRoom = await newChat();
+  const replyId = await bot.send(longRoom, {
+    msgtype: 'm.text',
+    body: 'Once',
+    'org.clawchat.stream': { state: 'streaming' },
+  });
+  // More edits than the first sync returns (initialSyncLimit 30).
+  for (let i = 1; i <= 40; i += 1) {
+    await bot.send(longRoom, {
+      msgtype: 'm.text',
+      body: `* Once ${i}`,
+      'm.new_content': {
+        msgtype: 'm.text',
+        body: `Once ${i}`,
+        'org.clawchat.stream': { state: i === 40 ? 'done' : 'streaming' },
+      },
+      'm.relates_to': { rel_type: 'm.replace', event_id: replyId },
+    });
+  }
+  // The store, as the app runs it (its client is made for the bot named in the app's config).
+  process.env.EXPO_PUBLIC_BOT_USER_ID = botUserId;
+  const { useChatStore } = await import('../../lib/store/chat.ts');
+  const unsubscribe = useChatStore.subscribe(notify);
+  try {
+    await useChatStore.getState().start(await login({ homeserverUrl: hs.baseUrl, username, password }));
+    const reply = await until('the reply on the fresh device', () => {
+      const message = lastMessage(useChatStore.getState().timelines[longRoom]);
+      return message?.body === 'Once 40' ? message : undefined;
+    });
+    assert.equal(reply.eventId, replyId);
+    assert.equal(reply.stream, 'done');
+  } finally {
+    unsubscribe();
+    useChatStore.getState().stop();
   }
 });
