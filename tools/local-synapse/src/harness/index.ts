@@ -68,14 +68,21 @@ function homeserverFrom(state: RunState): TestHomeserver {
 
 async function startOwnRun(): Promise<TestHomeserver> {
   const run = await startTestRun({ log: (line) => console.error(line) });
-  // This process owns the homeserver: it must not keep the test runner alive, and goes with the process.
+  // This process owns the homeserver: it must not keep the test runner alive, and goes with the process,
+  // its folder (/tmp/clawchat-test-run-*) too; kept, and named, when the process fails, for its logs.
   run.synapse.child.unref();
-  const stopSynapse = () => run.synapse.child.kill('SIGTERM');
-  process.once('exit', stopSynapse);
+  let stopped = false;
+  const stopRun = (keepFiles: boolean) => {
+    if (stopped) return;
+    stopped = true;
+    run.stopSync({ keepFiles });
+    if (keepFiles) console.error(`[synapse] test run failed; the homeserver's files are kept in ${run.dir}`);
+  };
+  process.once('exit', (code) => stopRun(code !== 0));
   // 'exit' does not run when a signal ends the process: take the homeserver along on those too.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
-      stopSynapse();
+      stopRun(false);
       process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
     });
   }

@@ -25,6 +25,33 @@ export interface TestRun {
   synapse: LocalSynapse;
   dir: string;
   stop(options?: { keepFiles?: boolean }): Promise<void>;
+  /**
+   * The same, synchronously, for a process 'exit' handler (where nothing asynchronous runs): SIGTERM,
+   * a wait for Synapse to be gone (SIGKILL after a grace period), then the run's folder removed.
+   */
+  stopSync(options?: { keepFiles?: boolean }): void;
+}
+
+/** True once the process is gone or a zombie (dead, not yet reaped by us): it writes nothing more. */
+function isDead(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(') ') + 2, stat.lastIndexOf(') ') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return true;
+  }
+}
+
+/** Blocks until the process is dead or `ms` have passed; says which. */
+function waitDeadSync(pid: number, ms: number): boolean {
+  const deadline = Date.now() + ms;
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  while (!isDead(pid)) {
+    if (Date.now() >= deadline) return false;
+    Atomics.wait(sleeper, 0, 0, 25);
+  }
+  return true;
 }
 
 export async function startTestRun(
@@ -64,6 +91,17 @@ export async function startTestRun(
     dir,
     async stop({ keepFiles = false } = {}) {
       await synapse.stop();
+      if (!keepFiles) rmSync(dir, { recursive: true, force: true });
+    },
+    stopSync({ keepFiles = false } = {}) {
+      const { pid } = synapse.child;
+      if (pid !== undefined && synapse.running) {
+        synapse.child.kill('SIGTERM');
+        if (!waitDeadSync(pid, 10_000)) {
+          synapse.child.kill('SIGKILL');
+          waitDeadSync(pid, 5_000);
+        }
+      }
       if (!keepFiles) rmSync(dir, { recursive: true, force: true });
     },
   };
