@@ -5,14 +5,14 @@
 //   register --user NAME --password PW [--admin]   create a user on the running local Synapse
 //   test-run -- COMMAND…                  run COMMAND with one Synapse for the whole test run
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { registerWithSharedSecret } from './admin/register.ts';
 import type { LocalSecrets } from './config/render.ts';
 import { STATE_ENV, startTestRun } from './harness/run.ts';
 import { cacheDir, dataDir } from './paths.ts';
-import { cacheEntry, ensureProvisioned, inspectCache } from './provision/rootfs.ts';
+import { ensureProvisioned, inspectCache } from './provision/rootfs.ts';
 import { LocalSynapse } from './runtime/synapse.ts';
 
 const USAGE = `usage: clawchat-synapse <command> [options]
@@ -37,11 +37,9 @@ async function provision(args: string[]) {
     options: { rebuild: { type: 'boolean', default: false } },
     strict: true,
   });
-  if (values.rebuild) {
-    const entry = cacheEntry(cacheDir());
-    if (existsSync(entry.marker)) rmSync(entry.marker);
-  }
-  const root = await ensureProvisioned();
+  // A rebuild takes the provisioning lock like any provisioning: it never pulls the root from under
+  // another process that is provisioning it.
+  const root = await ensureProvisioned({ rebuild: values.rebuild });
   const state = inspectCache(cacheDir());
   console.log(
     `Synapse ${root.synapseVersion} (Python ${root.pythonVersion}) is ready in ${root.root} [${state.state}]`,

@@ -37,6 +37,8 @@ export interface ProvisionOptions {
   series?: string;
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** Rebuild the root even when it is ready (under the lock, like any provisioning). */
+  rebuild?: boolean;
 }
 
 export function cacheEntry(cache: string, series = SYNAPSE_SERIES) {
@@ -276,7 +278,7 @@ export async function ensureProvisioned(options: ProvisionOptions = {}): Promise
   checkPrerequisites();
 
   const quick = inspectCache(cache, series);
-  if (quick.state === 'ready') return quick.marker;
+  if (quick.state === 'ready' && !options.rebuild) return quick.marker;
 
   mkdirSync(cache, { recursive: true });
   const entry = cacheEntry(cache, series);
@@ -298,11 +300,15 @@ export async function ensureProvisioned(options: ProvisionOptions = {}): Promise
     });
   try {
     const state = inspectCache(cache, series);
-    if (state.state === 'ready') {
+    if (state.state === 'ready' && !options.rebuild) {
       log('[synapse] another process provisioned the Debian root; reusing it.');
       return state.marker;
     }
-    if (state.state === 'interrupted' || state.state === 'broken') {
+    if (options.rebuild) {
+      // The marker goes first: an interrupted rebuild is then seen as one, and redone.
+      rmSync(entry.marker, { force: true });
+      log(`[synapse] rebuilding the Debian root in ${entry.dir} on request (about two minutes)…`);
+    } else if (state.state === 'interrupted' || state.state === 'broken') {
       log(
         `[synapse] the cached Debian root in ${entry.dir} is ${state.state} (${state.reason}): rebuilding it.`,
       );
