@@ -58,6 +58,12 @@ export interface Credentials {
 
 const DEVICE_NAME = 'ClawChat';
 
+/**
+ * A send that fails for want of a network while the sync loop is up (a blip the loop never saw) is
+ * sent again after each sync that succeeds, this many times, before it shows as failed with a retry.
+ */
+const ONLINE_RESENDS = 3;
+
 // The SDK logs each step of its sync loop through loglevel: keep warnings and errors only. Loggers it
 // makes later start at the root level; the ones it made on import are set one by one.
 loglevel.setLevel('warn');
@@ -186,6 +192,8 @@ export class ChatClient {
   private connection: ConnectionState = 'idle';
   /** Sends that failed for want of a connection: sent again once the sync loop is back. */
   private readonly waitingForNetwork = new Set<string>();
+  /** Network failures of a send while the sync loop was up (see ONLINE_RESENDS). */
+  private readonly onlineFailures = new Map<string, number>();
   /** Our sends not yet acknowledged by the server, to send again on retry when the SDK holds none. */
   private readonly outbox = new Map<string, { roomId: string; content: TextContent }>();
   private readonly queued = new Map<
@@ -327,7 +335,7 @@ export class ChatClient {
   private transmit(roomId: string, content: TextContent, txnId: string): void {
     this.client
       .sendMessage(roomId, content, txnId)
-      .then(() => this.outbox.delete(txnId))
+      .then(() => this.sent(txnId))
       .catch((error: unknown) => this.onSendFailed(roomId, txnId, error));
   }
 
@@ -346,9 +354,24 @@ export class ChatClient {
     };
   }
 
+  private sent(txnId: string): void {
+    this.waitingForNetwork.delete(txnId);
+    this.onlineFailures.delete(txnId);
+    this.outbox.delete(txnId);
+  }
+
+  /** Whether a failed send waits to go out by itself (for the network) rather than show a retry. */
+  private waitsForNetwork(txnId: string, error: unknown): boolean {
+    if (this.connection !== 'online') return true;
+    if (!isNetworkError(error)) return false;
+    const failures = (this.onlineFailures.get(txnId) ?? 0) + 1;
+    this.onlineFailures.set(txnId, failures);
+    return failures <= ONLINE_RESENDS;
+  }
+
   private onSendFailed(roomId: string, txnId: string, error: unknown): void {
-    const offline = isNetworkError(error) || this.connection !== 'online';
-    if (offline) this.waitingForNetwork.add(txnId);
+    const waiting = this.waitsForNetwork(txnId, error);
+    if (waiting) this.waitingForNetwork.add(txnId);
     const event = this.pendingEvent(roomId, txnId);
     if (event) {
       this.emitEvents(roomId, [this.plainPending(event)], 'forward');
@@ -359,7 +382,7 @@ export class ChatClient {
     if (sent)
       this.emitEvents(
         roomId,
-        [this.ownEcho(roomId, txnId, sent.content, offline ? 'sending' : 'failed')],
+        [this.ownEcho(roomId, txnId, sent.content, waiting ? 'sending' : 'failed')],
         'forward',
       );
   }
@@ -380,8 +403,13 @@ export class ChatClient {
       .find((e) => e.getTxnId() === txnId);
   }
 
-  /** Sends a failed message again. */
+  /** Sends a failed message again (the person asked: it may wait for the network afresh). */
   retry(roomId: string, txnId: string): void {
+    this.onlineFailures.delete(txnId);
+    this.resend(roomId, txnId);
+  }
+
+  private resend(roomId: string, txnId: string): void {
     this.waitingForNetwork.delete(txnId);
     const room = this.client.getRoom(roomId);
     const event = this.pendingEvent(roomId, txnId);
@@ -400,7 +428,7 @@ export class ChatClient {
   private resendWaiting(): void {
     for (const txnId of [...this.waitingForNetwork]) {
       const sent = this.outbox.get(txnId);
-      if (sent) this.retry(sent.roomId, txnId);
+      if (sent) this.resend(sent.roomId, txnId);
     }
   }
 
@@ -508,10 +536,8 @@ export class ChatClient {
 
   private setConnection(state: ConnectionState): void {
     if (state === this.connection) return;
-    const wasDown = this.connection === 'offline' || this.connection === 'reconnecting';
     this.connection = state;
     this.listener?.onConnection(state);
-    if (state === 'online' && wasDown) this.resendWaiting();
   }
 
   private readonly onSync = (state: SyncState, _prev: SyncState | null, data?: { error?: unknown }): void => {
@@ -523,6 +549,8 @@ export class ChatClient {
         break;
       case SyncState.Syncing:
         this.setConnection('online');
+        // A sync went through: so can the sends waiting for the network.
+        this.resendWaiting();
         break;
       case SyncState.Reconnecting:
       case SyncState.Catchup:
@@ -570,10 +598,7 @@ export class ChatClient {
   private readonly onLocalEcho = (event: MatrixEvent, room: Room): void => {
     if (!this.announced.has(room.roomId)) return;
     const txnId = event.getTxnId();
-    if (txnId && event.status === null) {
-      this.waitingForNetwork.delete(txnId);
-      this.outbox.delete(txnId);
-    }
+    if (txnId && event.status === null) this.sent(txnId);
     this.emitEvents(room.roomId, [this.plainPending(event)], 'forward');
   };
 

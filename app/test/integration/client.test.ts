@@ -297,12 +297,12 @@ test('a sync with a gap starts the room afresh, and paging back brings the gap i
   await until('the first message', () => shownBodies(gapRoom).includes('before the gap'));
 
   // The next /sync requests fail, as offline; more events than a sync returns arrive meanwhile.
-  const restore = cutOff(session.accessToken, /\/sync$/);
+  const outage = cutOff(session.accessToken, /\/sync$/);
   await bot.send(gapRoom, { msgtype: 'm.text', body: 'wakes the long poll' });
   await until('the sync loop to notice', () => seen.connection === 'reconnecting');
   const gap = Array.from({ length: 25 }, (_, i) => `gap ${i}`);
   for (const body of gap) await bot.send(gapRoom, { msgtype: 'm.text', body });
-  restore();
+  outage.restore();
 
   await until(
     'the timeline reset',
@@ -352,4 +352,36 @@ test('a device whose newest events are all edits of one long reply pages back un
     unsubscribe();
     useChatStore.getState().stop();
   }
+});
+
+test('a send lost to a blip the sync loop never saw goes out after the next sync, or ends with a retry', async () => {
+  const blipRoom = await newChat();
+  const status = (txnId: string) => seen.shown.get(blipRoom)?.messages[`~${txnId}`]?.status;
+  const wakeTheSync = (body: string) => bot.send(blipRoom, { msgtype: 'm.text', body });
+
+  // Sends fail while /sync goes on: the message waits, and goes out once a sync has gone through.
+  const blip = cutOff(session.accessToken, /\/send\//);
+  const first = chat.sendText(blipRoom, 'through a blip');
+  await until('the failed send, still waiting', () => blip.failures() >= 1 && status(first) === 'sending');
+  assert.equal(seen.connection, 'online');
+  blip.restore();
+  await wakeTheSync('a sync goes through');
+  await until('the message sent', () => status(first) === 'sent');
+
+  // Sends keep failing: after a few syncs it is shown failed, and Retry sends it.
+  const outage = cutOff(session.accessToken, /\/send\//);
+  const second = chat.sendText(blipRoom, 'into a long outage');
+  await until('the failed send', () => outage.failures() >= 1);
+  for (let i = 0; i < 10 && status(second) !== 'failed'; i += 1) {
+    const before = outage.failures();
+    await wakeTheSync(`sync ${i}`);
+    await until(
+      'another attempt, or the retry shown',
+      () => outage.failures() > before || status(second) === 'failed',
+    );
+  }
+  await until('the retry shown', () => status(second) === 'failed');
+  outage.restore();
+  chat.retry(blipRoom, second);
+  await until('the message sent on retry', () => status(second) === 'sent');
 });
