@@ -357,6 +357,23 @@ describe('server/k8s', () => {
     }
   });
 
+  test('DOMAIN/.well-known/matrix goes to synapse-main, which serves both files (client discovery too)', () => {
+    const shared = yamlDocuments(join(k8sDir, 'synapse', 'shared.yaml'))[0] as Record<string, unknown>;
+    const routes = objects
+      .filter((o) => o.kind === 'Ingress')
+      .flatMap((o) => o.spec.rules)
+      .filter((rule: { host: string }) => rule.host === 'DOMAIN')
+      .flatMap((rule: { http: { paths: unknown[] } }) => rule.http.paths) as Array<{
+      path: string;
+      backend: { service: { name: string } };
+    }>;
+    const wellKnown = routes.find((route) => route.path === '/.well-known/matrix');
+    assert.equal(wellKnown?.backend.service.name, 'synapse-main');
+    // Without these Synapse answers 404, and clients cannot discover matrix.DOMAIN from DOMAIN.
+    assert.equal(shared.serve_client_wellknown, true);
+    assert.equal(shared.serve_server_wellknown, true);
+  });
+
   test('synapse/shared.yaml names the pods that exist: event persisters, media worker, main', () => {
     const shared = yamlDocuments(join(k8sDir, 'synapse', 'shared.yaml'))[0] as {
       instance_map: Record<string, { host: string; port: number }>;
