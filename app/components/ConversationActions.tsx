@@ -2,6 +2,7 @@
 // (Alert.prompt and multi-button alerts do not exist on every platform).
 import { useEffect, useState } from 'react';
 import { Modal, Pressable, StyleSheet, Text } from 'react-native';
+import { friendlyError } from '../lib/matrix/errors';
 import { useChatStore } from '../lib/store/chat';
 import { DEFAULT_ROOM_NAME } from '../lib/store/selectors';
 import { useTheme } from '../lib/theme/useTheme';
@@ -43,7 +44,7 @@ export function ConversationActions({ roomId, onClose, onGone }: ConversationAct
       if (gone) onGone?.(roomId);
       onClose();
     } catch (e) {
-      setError((e as Error).message || 'That did not work. Please try again.');
+      setError(friendlyError(e, 'chat').message);
     } finally {
       setBusy(false);
     }

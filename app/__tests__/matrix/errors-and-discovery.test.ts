@@ -21,8 +21,15 @@ describe('friendly errors', () => {
       'register',
       "Can't reach the homeserver at hs.example. Check the address and your connection.",
     ],
+    [
+      new TypeError('Failed to fetch'),
+      'chat',
+      "Can't reach the homeserver. Check your connection and try again.",
+    ],
+    [{ errcode: 'M_FORBIDDEN', httpStatus: 403 }, 'chat', 'This homeserver does not allow that.'],
+    [new Error('Cannot read properties of undefined'), 'chat', 'Something went wrong. Please try again.'],
   ] as const)('%j on %s', (error, action, text) => {
-    expect(friendlyError(error, action, 'hs.example').message).toBe(text);
+    expect(friendlyError(error, action, action === 'chat' ? undefined : 'hs.example').message).toBe(text);
   });
 });
 

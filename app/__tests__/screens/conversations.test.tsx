@@ -77,6 +77,33 @@ describe('conversations screen', () => {
     expect(FakeChatClient.last!.methods()).toEqual(expect.arrayContaining(['deleteChat', 'leaveChat']));
   });
 
+  it('says in plain words why a new chat, a rename or a leave did not work', async () => {
+    await openList();
+    await seed([room('!a', 'Holiday plans', 1)]);
+    const fake = FakeChatClient.last!;
+    const unreachable = async () => {
+      throw new TypeError('Failed to fetch');
+    };
+    fake.createChat = unreachable;
+    fake.renameChat = unreachable;
+    fake.leaveChat = async () => {
+      throw { errcode: 'M_FORBIDDEN', httpStatus: 403, message: 'MatrixError: [403] You are not in room' };
+    };
+    const offline = "Can't reach the homeserver. Check your connection and try again.";
+
+    fireEvent.press(await screen.findByTestId('new-chat'));
+    expect(await screen.findByText(offline)).toBeTruthy();
+    expect(screen.queryByText(/Failed to fetch/)).toBeNull();
+
+    fireEvent.press(screen.getByRole('button', { name: 'Options for Holiday plans' }));
+    fireEvent.changeText(screen.getByLabelText('Name'), 'Trips');
+    fireEvent.press(screen.getByText('Rename'));
+    await waitFor(() => expect(screen.getAllByText(offline)).toHaveLength(2));
+    fireEvent.press(screen.getByText('Leave conversation'));
+    expect(await screen.findByText('This homeserver does not allow that.')).toBeTruthy();
+    expect(screen.queryByText(/MatrixError/)).toBeNull();
+  });
+
   it('shows a banner while the connection is lost', async () => {
     await openList();
     await seed([room('!a', 'Holiday plans', 1)]);

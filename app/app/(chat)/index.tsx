@@ -7,6 +7,7 @@ import { ConnectionBanner } from '../../components/ConnectionBanner';
 import { ConversationActions } from '../../components/ConversationActions';
 import { ConversationList } from '../../components/ConversationList';
 import { EmptyState } from '../../components/EmptyState';
+import { friendlyError } from '../../lib/matrix/errors';
 import { useAuthStore } from '../../lib/store/auth';
 import { useChatStore } from '../../lib/store/chat';
 import { searchRooms } from '../../lib/store/selectors';
@@ -53,7 +54,7 @@ export default function ConversationsScreen() {
       const roomId = await createChat();
       open(roomId);
     } catch (e) {
-      setError((e as Error).message || 'Could not start a new chat. Please try again.');
+      setError(friendlyError(e, 'chat').message);
     } finally {
       setCreating(false);
     }

@@ -1,6 +1,8 @@
 // Turns what a homeserver (or the network) said into one sentence a person can act on.
 
 export type AuthAction = 'login' | 'register' | 'discover';
+/** What the person was doing: signing in or up, or an action in the app (new chat, rename, …). */
+export type ErrorAction = AuthAction | 'chat';
 
 interface ErrorShape {
   name?: unknown;
@@ -32,15 +34,13 @@ function retryAfterSeconds(e: ErrorShape): number | undefined {
   return typeof ms === 'number' && ms > 0 ? Math.ceil(ms / 1000) : undefined;
 }
 
-export function friendlyError(error: unknown, action: AuthAction, homeserver?: string): FriendlyError {
+export function friendlyError(error: unknown, action: ErrorAction, homeserver?: string): FriendlyError {
   if (error instanceof FriendlyError) return error;
   const e = (error ?? {}) as ErrorShape;
   const where = homeserver ? ` at ${homeserver}` : '';
   if (isNetworkError(error)) {
-    return new FriendlyError(
-      `Can't reach the homeserver${where}. Check the address and your connection.`,
-      'unreachable',
-    );
+    const check = action === 'chat' ? 'your connection and try again' : 'the address and your connection';
+    return new FriendlyError(`Can't reach the homeserver${where}. Check ${check}.`, 'unreachable');
   }
   switch (e.errcode) {
     case 'M_LIMIT_EXCEEDED': {
@@ -73,7 +73,8 @@ export function friendlyError(error: unknown, action: AuthAction, homeserver?: s
   if (action === 'register' && (e.httpStatus === 403 || e.httpStatus === 401)) {
     return new FriendlyError('This homeserver does not allow new accounts here.', 'registration_closed');
   }
-  const detail =
-    typeof e.data?.error === 'string' ? e.data.error : typeof e.message === 'string' ? e.message : '';
+  // In the app, only the homeserver's own words: an exception's message is not for people.
+  const message = action !== 'chat' && typeof e.message === 'string' ? e.message : '';
+  const detail = typeof e.data?.error === 'string' ? e.data.error : message;
   return new FriendlyError(detail || 'Something went wrong. Please try again.', 'unknown');
 }
