@@ -1,3 +1,4 @@
+import { register } from '../../lib/matrix/client';
 import { candidateOrigins, discoverHomeserver } from '../../lib/matrix/discovery';
 import { friendlyError } from '../../lib/matrix/errors';
 
@@ -67,5 +68,41 @@ describe('homeserver discovery', () => {
     await expect(discoverHomeserver('nowhere.invalid', fakeFetch({}))).rejects.toThrow(
       "Can't reach a Matrix homeserver at nowhere.invalid",
     );
+  });
+});
+
+describe('registration', () => {
+  const realFetch = global.fetch;
+  afterEach(() => {
+    global.fetch = realFetch;
+  });
+
+  /** The homeserver answers /register with this status and body (the real SDK makes the request). */
+  function homeserverAnswers(status: number, body: unknown) {
+    global.fetch = jest.fn(
+      async () =>
+        new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } }),
+    ) as typeof fetch;
+  }
+
+  const attempt = () =>
+    register({ homeserverUrl: 'http://hs.example', username: 'alice', password: 'secret' }).catch(
+      (e: { message: string; code: string }) => e,
+    );
+
+  it('says registration is closed when the homeserver has it disabled', async () => {
+    homeserverAnswers(403, { errcode: 'M_FORBIDDEN', error: 'Registration has been disabled' });
+    await expect(attempt()).resolves.toMatchObject({
+      code: 'registration_closed',
+      message: expect.stringMatching(/^This homeserver does not let anyone create an account here\./),
+    });
+  });
+
+  it('says which kind of step is missing when registration needs more than the dummy stage', async () => {
+    homeserverAnswers(401, { session: 'S', flows: [{ stages: ['m.login.email.identity'] }], params: {} });
+    await expect(attempt()).resolves.toMatchObject({
+      code: 'registration_unsupported',
+      message: expect.stringContaining('needs a step ClawChat does not support yet'),
+    });
   });
 });

@@ -20,7 +20,7 @@ import {
   SyncState,
   Visibility,
 } from 'matrix-js-sdk';
-import { friendlyError, isNetworkError } from './errors';
+import { friendlyError, isNetworkError, unsupportedRegistration } from './errors';
 import { COMMANDS, type Command } from './protocol';
 import type { ConnectionState, SendStatus, Session, TimelineEvent } from './types';
 
@@ -164,16 +164,7 @@ export async function register({ homeserverUrl, username, password }: Credential
       const dummy = data.flows?.some(
         (flow) => flow.stages.length === 1 && flow.stages[0] === 'm.login.dummy',
       );
-      if (!dummy) {
-        throw friendlyError(
-          {
-            errcode: 'M_FORBIDDEN',
-            httpStatus: 403,
-            data: { error: 'Registration needs a step ClawChat does not support yet.' },
-          },
-          'register',
-        );
-      }
+      if (!dummy) throw unsupportedRegistration();
       const response = await client.registerRequest({ ...request, auth: { type: 'm.login.dummy', session } });
       return sessionFrom(homeserverUrl, response);
     }

@@ -29,6 +29,20 @@ export function isNetworkError(error: unknown): boolean {
   return e.name === 'TypeError' && typeof e.errcode !== 'string';
 }
 
+const registrationClosed = () =>
+  new FriendlyError(
+    'This homeserver does not let anyone create an account here. Ask its admin for one, then sign in.',
+    'registration_closed',
+  );
+
+/** Registration asks for a stage other than m.login.dummy (an email, a captcha, terms). */
+export const unsupportedRegistration = () =>
+  new FriendlyError(
+    'Creating an account on this homeserver needs a step ClawChat does not support yet (such as an email ' +
+      'address or a captcha). Create it with another Matrix app, then sign in here.',
+    'registration_unsupported',
+  );
+
 function retryAfterSeconds(e: ErrorShape): number | undefined {
   const ms = e.data?.retry_after_ms;
   return typeof ms === 'number' && ms > 0 ? Math.ceil(ms / 1000) : undefined;
@@ -49,6 +63,8 @@ export function friendlyError(error: unknown, action: ErrorAction, homeserver?: 
       return new FriendlyError(`Too many attempts. Please try again ${wait}.`, 'rate_limited');
     }
     case 'M_FORBIDDEN':
+      // Synapse with registration off: 403 M_FORBIDDEN "Registration has been disabled".
+      if (action === 'register') return registrationClosed();
       return action === 'login'
         ? new FriendlyError('Wrong user name or password.', 'wrong_password')
         : new FriendlyError('This homeserver does not allow that.', 'forbidden');
@@ -70,9 +86,7 @@ export function friendlyError(error: unknown, action: ErrorAction, homeserver?: 
     default:
       break;
   }
-  if (action === 'register' && (e.httpStatus === 403 || e.httpStatus === 401)) {
-    return new FriendlyError('This homeserver does not allow new accounts here.', 'registration_closed');
-  }
+  if (action === 'register' && (e.httpStatus === 403 || e.httpStatus === 401)) return registrationClosed();
   // In the app, only the homeserver's own words: an exception's message is not for people.
   const message = action !== 'chat' && typeof e.message === 'string' ? e.message : '';
   const detail = typeof e.data?.error === 'string' ? e.data.error : message;
