@@ -18,7 +18,8 @@ import { WorkerPool } from './conversation/worker-pool.ts';
 import { registerAppserviceRoutes } from './http/appservice-routes.ts';
 import { registerOpsRoutes } from './http/ops-routes.ts';
 import { createHttpServer } from './http/server.ts';
-import { createProvider } from './llm/index.ts';
+import { createProvider, type ProviderConfig } from './llm/index.ts';
+import { ThreadedProvider } from './llm/threads/threaded-provider.ts';
 import { MatrixClientApi } from './matrix/client-api.ts';
 import { type MatrixEvent, threadRoot } from './matrix/events.ts';
 import { MatrixHttpClient } from './matrix/http-client.ts';
@@ -56,7 +57,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     config.senderLocalpart = me.user_id.slice(1, me.user_id.indexOf(':'));
   }
 
-  const provider = createProvider({
+  const providerConfig: ProviderConfig = {
     name: config.llmProvider,
     apiKey: config.llmProvider === 'anthropic' ? config.anthropicApiKey : config.openaiApiKey,
     baseUrl: config.llmProvider === 'anthropic' ? config.anthropicBaseUrl : config.openaiBaseUrl,
@@ -64,7 +65,13 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     maxTokens: config.llmMaxTokens,
     timeoutMs: config.llmTimeoutMs,
     retry: { maxAttempts: config.llmMaxRetries + 1, baseDelayMs: config.llmRetryBaseDelayMs },
-  });
+  };
+  const provider =
+    config.llmStreamThreads > 0
+      ? new ThreadedProvider(providerConfig, config.llmStreamThreads, (error) =>
+          log.error({ err: error }, 'an LLM stream thread died; its replies in progress fail, it restarts'),
+        )
+      : createProvider(providerConfig);
 
   const state = await createStateBackend({
     redisUrl: config.redisUrl,
@@ -236,6 +243,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
         await pool.stop(config.shutdownGraceMs, state.kind === 'redis');
         active.close();
         scheduler.close();
+        if (provider instanceof ThreadedProvider) await provider.close();
         await state.close();
         await httpClient.close();
         log.info('stopped');

@@ -8,7 +8,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import { freePort } from '@clawchat/local-synapse';
+import { demoReply } from '../../gateway/src/llm/demo.ts';
 import { init } from '../scripts/init.ts';
 import { repoRoot } from './helpers.ts';
 
@@ -135,7 +137,7 @@ describe('gateway/Dockerfile', () => {
     assert.ok(final.instructions.some((i) => i.op === 'WORKDIR' && i.args === '/app/gateway'));
   });
 
-  test('its esbuild step bundles src/main.ts, and the bundle serves /healthz', {
+  test('its esbuild step bundles src/main.ts and the LLM stream thread; the bundle serves /healthz, the thread streams', {
     timeout: 120_000,
   }, async () => {
     const build = stages.find((s) =>
@@ -151,11 +153,19 @@ describe('gateway/Dockerfile', () => {
     let child: ChildProcess | undefined;
     try {
       const outfile = join(scratch, 'main.js');
-      const script = run.replace('--outfile=gateway/dist/main.js', `--outfile=${outfile}`);
+      const script = run.replace('--outdir=gateway/dist', `--outdir=${scratch}`);
+      assert.notEqual(script, run, 'the esbuild step writes into gateway/dist');
       const built = spawnSync('sh', ['-c', script], { cwd: repoRoot, encoding: 'utf8' });
       assert.equal(built.status, 0, `${script}\n${built.stderr}`);
       const bundle = readFileSync(outfile, 'utf8');
       assert.doesNotMatch(bundle, /from ["']@clawchat\//, '@clawchat/common is bundled, not imported');
+      // The stream thread's entry lies beside main.js, where the gateway looks for it, and streams.
+      const workerFile = join(scratch, 'llm-stream-worker.js');
+      assert.ok(existsSync(workerFile), 'dist/llm-stream-worker.js is built');
+      assert.equal(
+        await streamThroughBundledThread(workerFile),
+        demoReply([{ role: 'user', content: 'hello' }]),
+      );
 
       const { registrationPath } = init({ outDir: join(work, 'server'), domain: 'chat.example.org' });
       mkdirSync(join(work, 'run'), { recursive: true });
@@ -200,3 +210,25 @@ describe('gateway/Dockerfile', () => {
     }
   });
 });
+
+/** One demo reply streamed by the bundled LLM stream thread, as the gateway's main thread drives it. */
+async function streamThroughBundledThread(file: string): Promise<string> {
+  const worker = new Worker(file, { workerData: { name: 'demo', demoDelayMs: 0 } });
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let text = '';
+      worker.on('error', reject);
+      worker.on('message', (m: { text: [number, string][]; ends: [number, unknown][] }) => {
+        for (const [, t] of m.text) text += t;
+        for (const [, error] of m.ends) error ? reject(new Error(JSON.stringify(error))) : resolve(text);
+      });
+      worker.postMessage({
+        t: 'start',
+        id: 1,
+        request: { model: 'demo', messages: [{ role: 'user', content: 'hello' }], maxTokens: 100 },
+      });
+    });
+  } finally {
+    await worker.terminate();
+  }
+}

@@ -216,6 +216,14 @@ export const fields = [
     'Back-off before the first retry of a failed LLM call (doubles each time; a retry-after from the service wins).',
     { default: 500 },
   ),
+  field(
+    'llmStreamThreads',
+    'LLM_STREAM_THREADS',
+    nonNegativeInt,
+    'a non-negative integer',
+    "Worker threads that run the LLM streams (the SDKs' HTTP and SSE work), apart from the main thread's homeserver traffic. 0: in the main thread.",
+    { default: 1 },
+  ),
   field('llmTimeoutMs', 'LLM_TIMEOUT_MS', positiveInt, 'a positive integer', 'Timeout of one LLM request.', {
     default: 120000,
   }),

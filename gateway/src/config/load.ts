@@ -39,6 +39,7 @@ export interface GatewayConfig {
   llmMaxRetries: number;
   llmRetryBaseDelayMs: number;
   llmTimeoutMs: number;
+  llmStreamThreads: number;
   systemPrompt: string;
   historyTokenBudget: number;
   editIntervalMs: number;

@@ -13,6 +13,8 @@ export interface ProviderUnderTest {
   make(baseUrl: string, retry?: Partial<RetryPolicy>): LlmProvider;
   /** The base URL for a port (with the vendor's base path). */
   urlFor(port: number): string;
+  /** Text arriving within this many ms may come as one delta (the stream threads batch it). */
+  batchesWithinMs?: number;
 }
 
 const REPLY = 'The **answer** is `42`, and here is a list:\n\n- one\n- two\n';
@@ -41,7 +43,9 @@ export function providerContract(p: ProviderUnderTest): void {
     });
 
     test('a streamed reply arrives in several deltas and equals the fake text', async () => {
-      const fake = await start({ reply: REPLY, chunkSize: 2 });
+      // Chunks further apart than the provider batches, so that they must come as several deltas.
+      const spacing = p.batchesWithinMs ? { tokensPerSecond: 2000 / (p.batchesWithinMs * 4) } : {};
+      const fake = await start({ reply: REPLY, chunkSize: 2, ...spacing });
       const { text, deltas } = await collect(p.make(fake.url, FAST_RETRY).stream(request()));
       assert.equal(text, REPLY);
       assert.ok(deltas > 1, `expected several deltas, got ${deltas}`);

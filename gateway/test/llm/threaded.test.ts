@@ -1,0 +1,121 @@
+// The LLM streams on worker threads: the same provider contract as in the main thread (through the
+// official SDKs against their fakes), plus what only the threads have: aborts and early exits cross
+// to the thread, and a thread that dies fails its streams and comes back.
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import type { ProviderConfig } from '../../src/llm/factory.ts';
+import type { RetryPolicy } from '../../src/llm/retry.ts';
+import { TEXT_BATCH_MS } from '../../src/llm/threads/protocol.ts';
+import { ThreadedProvider } from '../../src/llm/threads/threaded-provider.ts';
+import { LlmError } from '../../src/llm/types.ts';
+import { startFakeAnthropic, startFakeOpenAI } from '../fakes/index.ts';
+import { waitFor } from '../support/wait.ts';
+import { collect, FAST_RETRY, failure } from './helpers.ts';
+import { providerContract } from './provider-contract.ts';
+
+const made: ThreadedProvider[] = [];
+after(async () => {
+  await Promise.all(made.map((p) => p.close()));
+});
+
+function threaded(config: ProviderConfig, threads = 1): ThreadedProvider {
+  const provider = new ThreadedProvider(config, threads);
+  made.push(provider);
+  return provider;
+}
+
+const withRetry = (retry?: Partial<RetryPolicy>) => (retry ? { retry } : {});
+
+providerContract({
+  name: 'anthropic on a stream thread',
+  start: startFakeAnthropic,
+  make: (baseUrl, retry) => threaded({ name: 'anthropic', apiKey: 'test-key', baseUrl, ...withRetry(retry) }),
+  urlFor: (port) => `http://127.0.0.1:${port}`,
+  batchesWithinMs: TEXT_BATCH_MS,
+});
+
+providerContract({
+  name: 'openai on a stream thread',
+  start: startFakeOpenAI,
+  make: (baseUrl, retry) => threaded({ name: 'openai', apiKey: 'test-key', baseUrl, ...withRetry(retry) }),
+  urlFor: (port) => `http://127.0.0.1:${port}/v1`,
+  batchesWithinMs: TEXT_BATCH_MS,
+});
+
+const request = { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }], maxTokens: 64 };
+
+test('stream threads: retried failures reach onRetry, the kinds and retry-after cross intact', async () => {
+  const fake = await startFakeAnthropic({
+    reply: 'fine',
+    script: [{ status: 529 }, { status: 429, retryAfterMs: 10 }, 'ok', { status: 401 }],
+  });
+  try {
+    const provider = threaded({ name: 'anthropic', apiKey: 'k', baseUrl: fake.url, retry: FAST_RETRY });
+    const retried: LlmError[] = [];
+    const { text } = await collect(provider.stream({ ...request, onRetry: (e) => retried.push(e) }));
+    assert.equal(text, 'fine');
+    assert.deepEqual(
+      retried.map((e) => [e.kind, e.details.status]),
+      [
+        ['overloaded', 529],
+        ['rate_limited', 429],
+      ],
+    );
+    assert.ok(retried.every((e) => e instanceof LlmError));
+    const { error } = await failure(provider.stream(request));
+    assert.equal(error.kind, 'auth');
+    assert.equal(error.details.status, 401);
+  } finally {
+    await fake.close();
+  }
+});
+
+test('stream threads: an abort or an early exit stops the HTTP stream in the thread', async () => {
+  const fake = await startFakeAnthropic({ reply: 'word '.repeat(400), tokensPerSecond: 50 });
+  try {
+    const provider = threaded({ name: 'anthropic', apiKey: 'k', baseUrl: fake.url, retry: FAST_RETRY });
+    const abort = new AbortController();
+    let seen = '';
+    const { error: aborted } = await failure(
+      (async function* () {
+        for await (const delta of provider.stream({ ...request, signal: abort.signal })) {
+          seen += delta;
+          abort.abort();
+          yield delta;
+        }
+      })(),
+    );
+    assert.equal(aborted.kind, 'aborted');
+    assert.ok(seen.length > 0);
+    await waitFor('the aborted stream to close', async () => fake.activeStreams === 0, { timeoutMs: 5000 });
+
+    for await (const _ of provider.stream(request)) break;
+    await waitFor('the abandoned stream to close', async () => fake.activeStreams === 0, { timeoutMs: 5000 });
+  } finally {
+    await fake.close();
+  }
+});
+
+test('stream threads: streams spread over the threads; a thread that dies fails its streams and comes back', async () => {
+  const fake = await startFakeAnthropic({ reply: 'word '.repeat(200), tokensPerSecond: 40 });
+  try {
+    const provider = threaded({ name: 'anthropic', apiKey: 'k', baseUrl: fake.url, retry: FAST_RETRY }, 2);
+    const threads = (provider as unknown as { threads: { worker: import('node:worker_threads').Worker }[] })
+      .threads;
+    const streams = [provider.stream(request), provider.stream(request)].map((s) => failure(s));
+    await waitFor('both streams to run', async () => fake.activeStreams === 2, { timeoutMs: 10_000 });
+    const [dying, surviving] = threads;
+    await dying!.worker.terminate();
+    // One of the two streams ran on the terminated thread: it fails as a network error.
+    const { error: first } = await Promise.race(streams);
+    assert.equal(first.kind, 'network');
+    assert.match(first.message, /stream thread stopped/);
+    assert.equal(threads.length, 1);
+    assert.equal(threads[0], surviving);
+    await waitFor('the thread to come back', async () => threads.length === 2, { timeoutMs: 10_000 });
+    const { text } = await collect(provider.stream(request));
+    assert.equal(text, 'word '.repeat(200));
+  } finally {
+    await fake.close();
+  }
+});
