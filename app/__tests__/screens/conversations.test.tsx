@@ -104,6 +104,29 @@ describe('conversations screen', () => {
     expect(screen.queryByText(/MatrixError/)).toBeNull();
   });
 
+  it('pulls to refresh through the client, with the spinner until it is done', async () => {
+    await openList();
+    await seed([room('!a', 'Holiday plans', 1)]);
+    const fake = FakeChatClient.last!;
+    let finish = () => {};
+    fake.refresh = () => {
+      fake.calls.push({ method: 'refresh', args: [] });
+      return new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+    };
+    await screen.findByTestId('conversation-list');
+    // The list's pull-to-refresh control, as the scroll view holds it.
+    const control = () => screen.getByTestId('conversation-list').props.refreshControl;
+    await act(async () => {
+      control().props.onRefresh();
+    });
+    expect(fake.methods()).toContain('refresh');
+    expect(control().props.refreshing).toBe(true);
+    await act(async () => finish());
+    expect(control().props.refreshing).toBe(false);
+  });
+
   it('shows a banner while the connection is lost', async () => {
     await openList();
     await seed([room('!a', 'Holiday plans', 1)]);

@@ -72,6 +72,9 @@ export class FakeChatClient {
   reconnectNow() {
     this.record('reconnectNow');
   }
+  async refresh() {
+    this.record('refresh');
+  }
   methods(): string[] {
     return this.calls.map((c) => c.method);
   }

@@ -32,7 +32,7 @@ export default function ConversationsScreen() {
   const { colors } = useTheme();
   const ready = useChatStore((s) => s.ready);
   const createChat = useChatStore((s) => s.createChat);
-  const reconnectNow = useChatStore((s) => s.reconnectNow);
+  const refreshChats = useChatStore((s) => s.refresh);
   const signOut = useAuthStore((s) => s.signOut);
   const [query, setQuery] = useState('');
   const [optionsFor, setOptionsFor] = useState<string>();
@@ -60,12 +60,16 @@ export default function ConversationsScreen() {
     }
   }, [createChat, open]);
 
-  const refresh = useCallback(() => {
+  const refresh = useCallback(async () => {
     setRefreshing(true);
-    reconnectNow();
-    // The sync loop is live; a refresh only nudges it, so the spinner need not wait for anything.
-    setRefreshing(false);
-  }, [reconnectNow]);
+    try {
+      await refreshChats();
+    } catch {
+      // Nothing to add: the connection banner says when the homeserver is out of reach.
+    } finally {
+      setRefreshing(false);
+    }
+  }, [refreshChats]);
 
   return (
     <View style={[styles.root, { backgroundColor: colors.background }]}>

@@ -64,6 +64,9 @@ const DEVICE_NAME = 'ClawChat';
  */
 const ONLINE_RESENDS = 3;
 
+/** How long a refresh waits for a lost homeserver to answer again. */
+const REFRESH_WAIT_MS = 10_000;
+
 // The SDK logs each step of its sync loop through loglevel: keep warnings and errors only. Loggers it
 // makes later start at the root level; the ones it made on import are set one by one.
 loglevel.setLevel('warn');
@@ -192,6 +195,8 @@ export class ChatClient {
     { events: TimelineEvent[]; direction: 'forward' | 'backward' }[]
   >();
   private flushScheduled = false;
+  /** Refreshes waiting for the sync loop to be back online. */
+  private readonly onlineWaiters = new Set<() => void>();
 
   constructor(
     readonly session: Session,
@@ -228,6 +233,7 @@ export class ChatClient {
     this.subscribe('removeListener');
     this.client.stopClient();
     this.listener = undefined;
+    for (const done of [...this.onlineWaiters]) done();
   }
 
   /** Adds (`on`) or removes (`removeListener`) the SDK event handlers `start` and `stop` pair up. */
@@ -453,6 +459,31 @@ export class ChatClient {
     this.client.retryImmediately();
   }
 
+  /**
+   * Pull to refresh: when the homeserver was lost, tries again now and waits (a bounded while) for
+   * the sync loop to be back; then reports every room again (names, receipts, rooms that qualify
+   * since). The live sync loop brings the rest.
+   */
+  async refresh(): Promise<void> {
+    if (this.connection !== 'online') {
+      this.client.retryImmediately();
+      await this.untilOnline(REFRESH_WAIT_MS);
+    }
+    for (const room of this.client.getRooms()) this.announce(room);
+  }
+
+  private untilOnline(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.onlineWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.onlineWaiters.add(done);
+    });
+  }
+
   // ---- SDK events → listener ----
 
   private isBotRoom(room: Room): boolean {
@@ -529,6 +560,7 @@ export class ChatClient {
     if (state === this.connection) return;
     this.connection = state;
     this.listener?.onConnection(state);
+    if (state === 'online') for (const done of [...this.onlineWaiters]) done();
   }
 
   private readonly onSync = (state: SyncState, _prev: SyncState | null, data?: { error?: unknown }): void => {

@@ -36,6 +36,8 @@ export interface ChatState {
   loadOlder(roomId: string, limit?: number): Promise<void>;
   markRead(roomId: string): void;
   reconnectNow(): void;
+  /** Pull to refresh: resolves once the rooms are reported again and those with nothing to show paged back. */
+  refresh(): Promise<void>;
 
   /** Listener side (the client wrapper calls these; tests may too). */
   receiveEvents(roomId: string, events: TimelineEvent[], direction: 'forward' | 'backward'): void;
@@ -205,6 +207,13 @@ export const useChatStore = create<ChatState>()((set, get) => {
 
     reconnectNow() {
       client?.reconnectNow();
+    },
+
+    async refresh() {
+      const c = client;
+      if (!c) return;
+      await c.refresh();
+      await Promise.all(Object.keys(get().rooms).map((roomId) => backfill.request(roomId)));
     },
 
     receiveEvents(roomId, events, direction) {

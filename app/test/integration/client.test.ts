@@ -385,3 +385,14 @@ test('a send lost to a blip the sync loop never saw goes out after the next sync
   chat.retry(blipRoom, second);
   await until('the message sent on retry', () => status(second) === 'sent');
 });
+
+test('pull to refresh tries again at once when the homeserver was lost, then reports every room again', async () => {
+  const outage = cutOff(session.accessToken, /\/sync$/);
+  await bot.send(roomId, { msgtype: 'm.text', body: 'wakes the long poll' });
+  await until('the sync loop to notice', () => seen.connection === 'reconnecting');
+  outage.restore();
+  seen.metas.clear();
+  await chat.refresh();
+  assert.equal(seen.connection, 'online');
+  assert.ok(seen.metas.has(roomId), 'the rooms are reported again');
+});
