@@ -125,6 +125,22 @@ describe('chat screen', () => {
     expect(app.getPathname()).toBe('/');
   });
 
+  it('tells the room we are typing while we write, and that we stopped once sent', async () => {
+    await openChat(plain(message(ME, 'q')));
+    const typing = () => FakeChatClient.last!.calls.filter((c) => c.method === 'setTyping');
+    fireEvent.changeText(screen.getByLabelText('Message'), 'Wh');
+    fireEvent.changeText(screen.getByLabelText('Message'), 'What');
+    expect(typing()).toEqual([{ method: 'setTyping', args: [ROOM, true] }]);
+    fireEvent.press(screen.getByLabelText('Send message'));
+    expect(typing()).toEqual([
+      { method: 'setTyping', args: [ROOM, true] },
+      { method: 'setTyping', args: [ROOM, false] },
+    ]);
+    fireEvent.changeText(screen.getByLabelText('Message'), 'And');
+    fireEvent(screen.getByLabelText('Message'), 'blur');
+    expect(typing().map((c) => c.args[1])).toEqual([true, false, true, false]);
+  });
+
   it("shows the bot's typing indicator", async () => {
     await openChat(plain(message(ME, 'q')));
     expect(screen.queryByLabelText('The assistant is typing')).toBeNull();

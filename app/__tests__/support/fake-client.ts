@@ -68,7 +68,9 @@ export class FakeChatClient {
   async markRead(roomId: string) {
     this.record('markRead', roomId);
   }
-  setTyping() {}
+  setTyping(roomId: string, typing: boolean) {
+    this.record('setTyping', roomId, typing);
+  }
   reconnectNow() {
     this.record('reconnectNow');
   }

@@ -1,7 +1,7 @@
 // A conversation: GiftedChat with our own bubbles (each subscribed to its message), history paged
 // in as you scroll up, the bot's typing indicator, and the Stop / Regenerate controls.
 import { Stack, useLocalSearchParams, useRouter } from 'expo-router';
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   ActivityIndicator,
   type NativeSyntheticEvent,
@@ -25,6 +25,7 @@ import { useChatStore } from '../../lib/store/chat';
 import { selectBotTyping, selectRoomName, selectShells } from '../../lib/store/selectors';
 import { useTheme } from '../../lib/theme/useTheme';
 import type { MessageShell } from '../../lib/timeline/types';
+import { TypingNotifier } from '../../lib/typing';
 
 const NO_SHELLS: MessageShell[] = [];
 
@@ -43,18 +44,33 @@ export default function ChatScreen() {
   const myUserId = useChatStore((s) => s.myUserId);
   const send = useChatStore((s) => s.send);
   const loadOlder = useChatStore((s) => s.loadOlder);
+  const notifyTyping = useChatStore((s) => s.notifyTyping);
   const [optionsOpen, setOptionsOpen] = useState(false);
 
   const [text, setText] = useState('');
   const textRef = useRef(text);
   textRef.current = text;
 
+  const typing = useMemo(
+    () => new TypingNotifier((isTyping) => notifyTyping(roomId, isTyping)),
+    [roomId, notifyTyping],
+  );
+  useEffect(() => () => typing.stop(), [typing]);
+  const onChangeText = useCallback(
+    (value: string) => {
+      setText(value);
+      typing.changed(value);
+    },
+    [typing],
+  );
+
   const onSend = useCallback(
     (messages: IMessage[]) => {
       for (const message of messages) send(roomId, message.text);
       setText('');
+      typing.stop();
     },
-    [roomId, send],
+    [roomId, send, typing],
   );
 
   // On a desktop browser, Enter sends and Shift+Enter starts a new line.
@@ -65,9 +81,10 @@ export default function ChatScreen() {
       if (textRef.current.trim()) {
         send(roomId, textRef.current);
         setText('');
+        typing.stop();
       }
     },
-    [roomId, send],
+    [roomId, send, typing],
   );
 
   const renderMessage = useCallback(
@@ -110,9 +127,10 @@ export default function ChatScreen() {
       placeholder: 'Message your AI friend…',
       placeholderTextColor: colors.textMuted,
       onKeyPress,
-      onChangeText: setText,
+      onChangeText,
+      onBlur: () => typing.stop(),
     }),
-    [colors.textMuted, onKeyPress],
+    [colors.textMuted, onKeyPress, onChangeText, typing],
   );
   const renderSend = useCallback(
     (props: SendProps<IMessage>) => (

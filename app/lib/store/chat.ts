@@ -35,6 +35,8 @@ export interface ChatState {
   regenerate(roomId: string): void;
   loadOlder(roomId: string, limit?: number): Promise<void>;
   markRead(roomId: string): void;
+  /** Tells the others in the room whether we are typing (the composer throttles it). */
+  notifyTyping(roomId: string, typing: boolean): void;
   reconnectNow(): void;
   /** Pull to refresh: resolves once the rooms are reported again and those with nothing to show paged back. */
   refresh(): Promise<void>;
@@ -203,6 +205,10 @@ export const useChatStore = create<ChatState>()((set, get) => {
 
     markRead(roomId) {
       client?.markRead(roomId).catch(() => undefined);
+    },
+
+    notifyTyping(roomId, typing) {
+      client?.setTyping(roomId, typing);
     },
 
     reconnectNow() {

@@ -23,6 +23,7 @@ for (const child of Object.values(loglevel.getLoggers())) child.setLevel('silent
 let hs: TestHomeserver;
 let bot: BotUser;
 let botUserId: string;
+let botSession: Session;
 let session: Session;
 let chat: ChatClient;
 const password = randomBytes(9).toString('base64url');
@@ -36,6 +37,7 @@ const seen = {
   /** Each room's timeline as the store keeps it: live events in front, paged ones behind, reset on a gap. */
   shown: new Map<string, RoomTimeline>(),
   resets: new Set<string>(),
+  typing: new Map<string, string[]>(),
   connection: 'idle',
 };
 const waiters: (() => void)[] = [];
@@ -64,7 +66,10 @@ const listener: ClientListener = {
     seen.shown.set(roomId, emptyTimeline());
     notify();
   },
-  onTyping: () => undefined,
+  onTyping: (roomId, userIds) => {
+    seen.typing.set(roomId, userIds);
+    notify();
+  },
   onSessionEnded: () => undefined,
 };
 
@@ -111,6 +116,8 @@ before(async () => {
   const registered = await hs.registerUser();
   botUserId = registered.userId;
   bot = botUser(hs.baseUrl, registered);
+  const { userId, accessToken, deviceId } = registered;
+  botSession = { homeserverUrl: hs.baseUrl, userId, accessToken, deviceId };
 });
 
 after(() => {
@@ -395,4 +402,39 @@ test('pull to refresh tries again at once when the homeserver was lost, then rep
   await chat.refresh();
   assert.equal(seen.connection, 'online');
   assert.ok(seen.metas.has(roomId), 'the rooms are reported again');
+});
+
+test('typing: ours reaches the other side and stops, and theirs reaches us', async () => {
+  // The other side runs the same client, with us in the bot's place.
+  const botTyping = new Map<string, string[]>();
+  let botOnline = false;
+  const other = new ChatClient(botSession, session.userId);
+  await other.start({
+    ...listener,
+    onConnection: (state) => {
+      botOnline ||= state === 'online';
+      notify();
+    },
+    onRoom: () => undefined,
+    onEvents: () => undefined,
+    onTimelineReset: () => undefined,
+    onTyping: (id, userIds) => {
+      botTyping.set(id, userIds);
+      notify();
+    },
+  });
+  try {
+    await until('the other side to sync', () => botOnline);
+    chat.setTyping(roomId, true);
+    await until('our typing on the other side', () => botTyping.get(roomId)?.includes(session.userId));
+    chat.setTyping(roomId, false);
+    await until('our typing to stop', () => botTyping.get(roomId)?.length === 0);
+
+    other.setTyping(roomId, true);
+    await until('their typing here', () => seen.typing.get(roomId)?.includes(botUserId));
+    other.setTyping(roomId, false);
+    await until('their typing to stop', () => seen.typing.get(roomId)?.length === 0);
+  } finally {
+    other.stop();
+  }
 });
