@@ -40,6 +40,8 @@ function workerSource(): { source: URL | string; eval: boolean } {
 }
 
 const RESTART_AFTER_EARLY_DEATH_MS = 5_000;
+/** Streams woken in one turn of the event loop (see wakeSoon). */
+const WAKE_BATCH = 64;
 
 export class ThreadedProvider implements ConfiguredProvider {
   readonly name: ProviderName;
@@ -48,6 +50,8 @@ export class ThreadedProvider implements ConfiguredProvider {
   private readonly threads: Thread[] = [];
   private nextId = 1;
   private closed = false;
+  private readonly toWake = new Set<Channel>();
+  private wakeTimer: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly config: ProviderConfig,
@@ -111,7 +115,29 @@ export class ThreadedProvider implements ConfiguredProvider {
   private end(channel: Channel, error?: LlmError): void {
     channel.ended = true;
     channel.error = error;
-    channel.wake?.();
+    this.wakeSoon(channel);
+  }
+
+  /**
+   * One message can end hundreds of streams, and each stream that ends runs its reply's final steps
+   * (the final edit with its Markdown, the memory, the queue) before anything else: so they are woken
+   * a batch at a time, with the homeserver's responses and new transactions handled in between. New
+   * text wakes its stream at once (it only appends to the reply).
+   */
+  private wakeSoon(channel: Channel): void {
+    this.toWake.add(channel);
+    this.wakeTimer ??= setImmediate(() => this.wakeBatch());
+  }
+
+  private wakeBatch(): void {
+    this.wakeTimer = undefined;
+    let n = 0;
+    for (const channel of this.toWake) {
+      if (n++ === WAKE_BATCH) break;
+      this.toWake.delete(channel);
+      channel.wake?.();
+    }
+    if (this.toWake.size > 0) this.wakeTimer = setImmediate(() => this.wakeBatch());
   }
 
   async *stream(request: CompletionRequest): AsyncGenerator<string, void, undefined> {
