@@ -229,3 +229,39 @@ test('sign out and sign in again', async () => {
   await myMessage(page, OFFLINE_PROMPT).waitFor();
   await page.getByTestId('bubble-done').filter({ hasText: REPLY_END }).first().waitFor();
 });
+
+const PHONE = { width: 390, height: 844 };
+
+/** Nothing on the page is wider than the screen, and each element given lies within it. */
+async function fitsTheScreen(p: Page, elements: ReturnType<Page['getByTestId']>[]): Promise<void> {
+  const overflow = (await p.evaluate('document.scrollingElement.scrollWidth - window.innerWidth')) as number;
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
+  for (const element of elements) {
+    const box = await element.boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= PHONE.width, `${element} is outside the screen`);
+  }
+}
+
+test('on a phone-sized screen: the list and a chat fit, and a reloaded chat has a way back', async () => {
+  await page.setViewportSize(PHONE);
+  try {
+    await page.goto(web!.url);
+    await page.getByText(PROMPT).first().waitFor();
+    await fitsTheScreen(page, [page.getByTestId('new-chat'), page.getByTestId('sign-out')]);
+    await checkedScreenshot(page, 'conversations-phone', ['Chats', PROMPT, 'New chat']);
+
+    await page.getByText(PROMPT).first().click();
+    await page.getByTestId('bubble-done').filter({ hasText: REPLY_END }).first().waitFor();
+    await fitsTheScreen(page, [page.getByTestId('message-input'), page.getByTestId('send-button')]);
+    await checkedScreenshot(page, 'chat-phone', [OFFLINE_PROMPT, REPLY_END]);
+
+    // Opened straight from its address, the chat still leads back to the list.
+    await page.reload();
+    await page.getByTestId('message-input').waitFor();
+    await page.getByRole('link', { name: 'Chats, back' }).click();
+    await page.waitForURL((url) => url.pathname === '/');
+    await page.getByTestId('conversation-list').waitFor();
+  } finally {
+    await page.setViewportSize({ width: 1100, height: 800 });
+  }
+});

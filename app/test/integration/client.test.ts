@@ -107,6 +107,23 @@ async function newChat(): Promise<string> {
   return id;
 }
 
+/** Our rooms as the homeserver has them: joined, and left but not forgotten. */
+async function roomsOnServer(): Promise<{ joined: string[]; left: string[] }> {
+  const filter = JSON.stringify({ room: { include_leave: true, timeline: { limit: 1 } } });
+  const response = await fetch(
+    `${hs.baseUrl}/_matrix/client/v3/sync?timeout=0&filter=${encodeURIComponent(filter)}`,
+    { headers: { Authorization: `Bearer ${session.accessToken}` } },
+  );
+  const body = (await response.json()) as { rooms?: { join?: object; leave?: object } };
+  return { joined: Object.keys(body.rooms?.join ?? {}), left: Object.keys(body.rooms?.leave ?? {}) };
+}
+
+/** Waits for an event in the main room: any event sent before it has been synced by then. */
+async function syncedUpTo(body: string): Promise<void> {
+  const eventId = await bot.send(roomId, { msgtype: 'm.text', body });
+  await until(`"${body}" to arrive`, () => seen.events.get(roomId)?.some((e) => e.eventId === eventId));
+}
+
 function timeline(roomId: string): RoomTimeline {
   return applyEvents(emptyTimeline(), seen.events.get(roomId) ?? [], { myUserId: session.userId });
 }
@@ -437,4 +454,31 @@ test('typing: ours reaches the other side and stops, and theirs reaches us', asy
   } finally {
     other.stop();
   }
+});
+
+test('renames a conversation', async () => {
+  await chat.renameChat(roomId, '  Space talk  ');
+  await until('the new name', () => seen.metas.get(roomId)?.name === 'Space talk');
+});
+
+test('leaves a conversation: it is gone from the list and stays gone as the bot goes on', async () => {
+  const leftRoom = await newChat();
+  await chat.leaveChat(leftRoom);
+  assert.ok(!seen.rooms.has(leftRoom));
+  await bot.send(leftRoom, { msgtype: 'm.text', body: 'anyone there?' });
+  await syncedUpTo('after the bot wrote to the room we left');
+  assert.ok(!seen.rooms.has(leftRoom), 'a message in a room we left does not bring it back');
+  const server = await roomsOnServer();
+  assert.ok(!server.joined.includes(leftRoom));
+  assert.ok(server.left.includes(leftRoom), 'left, not forgotten');
+});
+
+test('deletes a conversation: left and forgotten on the homeserver', async () => {
+  const deletedRoom = await newChat();
+  await chat.deleteChat(deletedRoom);
+  assert.ok(!seen.rooms.has(deletedRoom));
+  await syncedUpTo('after the delete');
+  assert.ok(!seen.rooms.has(deletedRoom));
+  const server = await roomsOnServer();
+  assert.ok(!server.joined.includes(deletedRoom) && !server.left.includes(deletedRoom), 'forgotten');
 });
