@@ -136,6 +136,7 @@ async function runOnce(backend: string) {
     ANTHROPIC_BASE_URL: fake.url,
     ANTHROPIC_MODEL: 'fake-model',
     EDIT_BUDGET_PER_SECOND: String(editBudget),
+    LLM_STREAM_THREADS: String(streamArgs.streamThreads),
     EDIT_INTERVAL_MS: String(editInterval),
     MAX_CONCURRENT_LLM_CALLS: String(maxConcurrent),
     HOMESERVER_CONNECTIONS: String(hsConnections),
@@ -548,7 +549,7 @@ try {
   console.log(
     `[gateway-alone] ${N} conversations ramped over ${rampSeconds} s; fake LLM TTFT ${ttftMs} ms, ${tps} tokens/s, ` +
       `${chunk} tokens per SSE event, ${tokens}-token replies (${streamSeconds} s each); edit budget ${editBudget}/s, ` +
-      `interval ${editInterval} ms; MAX_CONCURRENT_LLM_CALLS=${maxConcurrent}; backends: ${backends.join(', ')}; ` +
+      `interval ${editInterval} ms; MAX_CONCURRENT_LLM_CALLS=${maxConcurrent}; LLM_STREAM_THREADS=${streamArgs.streamThreads}; backends: ${backends.join(', ')}; ` +
       `new rooms by invite: ${values.invite ? 'yes' : 'no'}`,
   );
   for (const backend of backends) {

@@ -26,6 +26,7 @@ export function streamOptions(defaults: { tps: string; chunk: string; tokens: st
     'edit-budget': { type: 'string', default: '50' },
     'edit-interval': { type: 'string', default: '1000' },
     backend: { type: 'string', default: 'memory' },
+    'stream-threads': { type: 'string', default: '1' },
   } as const;
 }
 
@@ -36,6 +37,8 @@ export interface StreamSettings {
   tokens: number;
   editBudget: number;
   editInterval: number;
+  /** The gateway's LLM_STREAM_THREADS. */
+  streamThreads: number;
 }
 
 type StreamValues = { [K in keyof ReturnType<typeof streamOptions>]?: string | undefined };
@@ -49,6 +52,7 @@ export function streamSettings(values: StreamValues): StreamSettings {
     tokens: Math.floor(num('tokens', values.tokens, 1)),
     editBudget: num('edit-budget', values['edit-budget'], 1),
     editInterval: Math.floor(num('edit-interval', values['edit-interval'], 1)),
+    streamThreads: Math.floor(num('stream-threads', values['stream-threads'], 0)),
   };
 }
 
@@ -68,6 +72,7 @@ export function streamSettingsResult(s: StreamSettings) {
     replyTokens: s.tokens,
     editBudgetPerSecond: s.editBudget,
     editIntervalMs: s.editInterval,
+    llmStreamThreads: s.streamThreads,
   };
 }
 

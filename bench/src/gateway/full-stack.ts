@@ -231,6 +231,7 @@ async function runOnce(backend: string) {
       ANTHROPIC_BASE_URL: fake.url,
       ANTHROPIC_MODEL: 'fake-model',
       EDIT_BUDGET_PER_SECOND: String(editBudget),
+      LLM_STREAM_THREADS: String(streamArgs.streamThreads),
       EDIT_INTERVAL_MS: String(editInterval),
       // Simulated users send faster than people: the per-user rate limit is not what is measured.
       RATE_LIMIT_CAPACITY: '1000',
