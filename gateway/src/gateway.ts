@@ -73,6 +73,13 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
         )
       : createProvider(providerConfig);
 
+  // The stream threads load the SDK before the gateway takes any work.
+  if (provider instanceof ThreadedProvider) {
+    await provider.ready.catch((error: Error) => {
+      throw new Error(`the LLM stream threads could not start: ${error.message}`);
+    });
+  }
+
   const state = await createStateBackend({
     redisUrl: config.redisUrl,
     keyPrefix: config.redisKeyPrefix,

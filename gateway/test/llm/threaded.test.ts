@@ -100,6 +100,7 @@ test('stream threads: streams spread over the threads; a thread that dies fails 
   const fake = await startFakeAnthropic({ reply: 'word '.repeat(200), tokensPerSecond: 40 });
   try {
     const provider = threaded({ name: 'anthropic', apiKey: 'k', baseUrl: fake.url, retry: FAST_RETRY }, 2);
+    await provider.ready; // both threads have loaded the SDK
     const threads = (provider as unknown as { threads: { worker: import('node:worker_threads').Worker }[] })
       .threads;
     const streams = [provider.stream(request), provider.stream(request)].map((s) => failure(s));

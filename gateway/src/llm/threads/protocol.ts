@@ -27,8 +27,12 @@ export interface WireError {
   retryAfterMs?: number;
 }
 
-/** Thread → main: new text per stream, failed tries that are being retried, streams that ended. */
-export interface FromThread {
+/** Thread → main: ready (the provider is loaded), or a batch. */
+export type FromThread = { t: 'ready' } | Batch;
+
+/** New text per stream, failed tries that are being retried, streams that ended. */
+export interface Batch {
+  t: 'batch';
   text: [id: number, text: string][];
   retries: [id: number, error: WireError][];
   /** null: the stream ended normally. */

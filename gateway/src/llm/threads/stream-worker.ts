@@ -2,14 +2,14 @@
 // parsing) for the streams the main thread hands it, and sends their text back in batches.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createProvider, type ProviderConfig } from '../factory.ts';
-import { type FromThread, TEXT_BATCH_MS, type ToThread, toWire } from './protocol.ts';
+import { type Batch, type FromThread, TEXT_BATCH_MS, type ToThread, toWire } from './protocol.ts';
 
 const port = parentPort;
 if (!port) throw new Error('stream-worker.ts runs as a worker thread of the gateway');
 const provider = createProvider(workerData as ProviderConfig);
 const running = new Map<number, AbortController>();
 
-let outbox: FromThread = { text: [], retries: [], ends: [] };
+let outbox: Batch = { t: 'batch', text: [], retries: [], ends: [] };
 const pendingText = new Map<number, string>();
 let timer: NodeJS.Timeout | undefined;
 let immediate: NodeJS.Immediate | undefined;
@@ -23,8 +23,8 @@ function flush(): void {
   for (const entry of pendingText) outbox.text.push(entry);
   pendingText.clear();
   const message = outbox;
-  outbox = { text: [], retries: [], ends: [] };
-  port!.postMessage(message);
+  outbox = { t: 'batch', text: [], retries: [], ends: [] };
+  port!.postMessage(message satisfies FromThread);
 }
 
 /** The first text of a stream and its end go out at once (they are what users wait for); the rest soon. */
@@ -64,3 +64,4 @@ port.on('message', (message: ToThread) => {
   if (message.t === 'start') void run(message.id, message.request);
   else running.get(message.id)?.abort();
 });
+port.postMessage({ t: 'ready' } satisfies FromThread);

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { abortedError } from '../errors.ts';
 import { type ConfiguredProvider, createProvider, type ProviderConfig } from '../factory.ts';
 import { type CompletionRequest, LlmError, type ProviderName } from '../types.ts';
-import { type FromThread, fromWire, type ToThread } from './protocol.ts';
+import { type Batch, type FromThread, fromWire, type ToThread } from './protocol.ts';
 
 /** One stream as the main thread sees it: text not yet taken, and how it ended. */
 interface Channel {
@@ -52,6 +52,11 @@ export class ThreadedProvider implements ConfiguredProvider {
   private closed = false;
   private readonly toWake = new Set<Channel>();
   private wakeTimer: NodeJS.Immediate | undefined;
+  /**
+   * Resolves when every thread started with the provider has loaded it (the gateway waits for this
+   * before it takes work); rejects when one dies first (a broken install, a bad configuration).
+   */
+  readonly ready: Promise<void>;
 
   constructor(
     private readonly config: ProviderConfig,
@@ -64,18 +69,32 @@ export class ThreadedProvider implements ConfiguredProvider {
     this.name = local.name;
     this.defaultModel = local.defaultModel;
     this.maxTokens = local.maxTokens;
-    for (let i = 0; i < threadCount; i++) this.spawn();
+    const started = Array.from({ length: threadCount }, () => this.spawn());
+    this.ready = Promise.all(started).then(() => {});
+    // Observed here so that an unawaited failure is not an unhandled rejection; `ready` still rejects.
+    this.ready.catch(() => {});
   }
 
-  private spawn(): void {
+  /** Starts a thread; the promise settles when it has loaded the provider, or died before. */
+  private spawn(): Promise<void> {
     const { source, eval: isCode } = workerSource();
     const thread: Thread = {
       worker: new Worker(source, { eval: isCode, workerData: this.config, name: 'clawchat-llm-stream' }),
       channels: new Map(),
     };
     const startedAt = Date.now();
-    thread.worker.on('message', (message: FromThread) => this.receive(thread, message));
+    let ready!: () => void;
+    let diedEarly!: (error: Error) => void;
+    const loaded = new Promise<void>((resolve, reject) => {
+      ready = resolve;
+      diedEarly = reject;
+    });
+    thread.worker.on('message', (message: FromThread) => {
+      if (message.t === 'ready') ready();
+      else this.receive(thread, message);
+    });
     const fail = (error: Error) => {
+      diedEarly(error);
       const index = this.threads.indexOf(thread);
       if (index < 0) return;
       // Out of the rotation at once: nothing more is posted to a dead thread.
@@ -87,16 +106,22 @@ export class ThreadedProvider implements ConfiguredProvider {
       this.onThreadError(error);
       // A thread that dies as it starts (a broken install) is not restarted in a tight loop.
       const delay = Date.now() - startedAt < RESTART_AFTER_EARLY_DEATH_MS ? RESTART_AFTER_EARLY_DEATH_MS : 0;
-      setTimeout(() => this.closed || this.spawn(), delay).unref();
+      setTimeout(() => {
+        if (!this.closed) this.spawn().catch(() => {});
+      }, delay).unref();
     };
     thread.worker.on('error', fail);
     thread.worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
-    // Idle threads do not keep the process alive.
-    thread.worker.unref();
+    // Once loaded, idle threads do not keep the process alive (until then, the wait for them does).
+    void loaded.then(
+      () => thread.worker.unref(),
+      () => {},
+    );
     this.threads.push(thread);
+    return loaded;
   }
 
-  private receive(thread: Thread, message: FromThread): void {
+  private receive(thread: Thread, message: Batch): void {
     for (const [id, text] of message.text) {
       const channel = thread.channels.get(id);
       if (!channel) continue;
