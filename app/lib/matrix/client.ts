@@ -9,6 +9,7 @@ import {
   EventTimeline,
   type EventTimelineSet,
   EventType,
+  Filter,
   type MatrixClient,
   type MatrixEvent,
   MsgType,
@@ -57,6 +58,9 @@ export interface Credentials {
 }
 
 const DEVICE_NAME = 'ClawChat';
+
+/** Events a room's timeline brings per sync, the first one included. */
+const SYNC_TIMELINE_LIMIT = 30;
 
 /**
  * A send that fails for want of a network while the sync loop is up (a blip the loop never saw) is
@@ -222,8 +226,14 @@ export class ChatClient {
     this.listener = listener;
     this.setConnection('connecting');
     this.subscribe('on');
+    // After the first sync the SDK's filter sets no timeline limit, so Synapse's default of 10 events a
+    // room applies: a streamed reply (an edit a second) overflows it after a short pause, and every
+    // sync after that is a gap. The app's own filter asks for as many as the first sync.
+    const filter = new Filter(this.session.userId);
+    filter.setTimelineLimit(SYNC_TIMELINE_LIMIT);
     await this.client.startClient({
-      initialSyncLimit: 30,
+      initialSyncLimit: SYNC_TIMELINE_LIMIT,
+      filter,
       lazyLoadMembers: true,
       pendingEventOrdering: 'detached' as never,
     });
