@@ -106,12 +106,14 @@ export class ActiveJobs {
     // for the renewal to get through a loaded event loop and Redis before another process may take over.
     const renewEvery = this.options.leaseMs / 4;
     const typingEvery = this.options.typingTimeoutMs / 2;
+    const stopPolls: ActiveJob[] = [];
     for (const job of this.byRoom.values()) {
       if (!job.renewing && now - job.lastRenew >= renewEvery) void this.renew(job);
       if (job.typing && now - job.lastTyping >= typingEvery) void this.setTyping(job, true);
-      if (job.generating && !job.polling && now - job.lastStopPoll >= this.options.stopPollMs)
-        void this.pollStop(job);
+      if (job.generating && !job.polling && !job.stopped && now - job.lastStopPoll >= this.options.stopPollMs)
+        stopPolls.push(job);
     }
+    if (stopPolls.length > 0) void this.pollStops(stopPolls);
   }
 
   private async renew(job: ActiveJob): Promise<void> {
@@ -134,19 +136,32 @@ export class ActiveJobs {
     }
   }
 
-  private async pollStop(job: ActiveJob): Promise<void> {
-    if (job.polling || job.stopped) return;
-    job.polling = true;
+  private pollStop(job: ActiveJob): Promise<void> {
+    return job.polling || job.stopped ? Promise.resolve() : this.pollStops([job]);
+  }
+
+  /** Whether a `!stop` reached another process for these replies: one state round trip for all. */
+  private async pollStops(jobs: ActiveJob[]): Promise<void> {
+    const now = Date.now();
+    for (const job of jobs) {
+      job.polling = true;
+      job.lastStopPoll = now;
+    }
     try {
-      job.lastStopPoll = Date.now();
-      if (await this.options.stops.consumeStop(job.roomId, job.leased.job.enqueuedAt - STOP_CLOCK_SLACK_MS)) {
+      const stopped = new Set(
+        await this.options.stops.consumeStops(
+          jobs.map((job) => ({ roomId: job.roomId, since: job.leased.job.enqueuedAt - STOP_CLOCK_SLACK_MS })),
+        ),
+      );
+      for (const job of jobs) {
+        if (!stopped.has(job.roomId)) continue;
         job.stopped = true;
         job.abort.abort();
       }
     } catch (error) {
-      this.options.log.warn({ err: error, roomId: job.roomId }, 'stop poll failed');
+      this.options.log.warn({ err: error, rooms: jobs.length }, 'stop poll failed');
     } finally {
-      job.polling = false;
+      for (const job of jobs) job.polling = false;
     }
   }
 }

@@ -87,6 +87,8 @@ export interface StopSignals {
   requestStop(roomId: string): Promise<void>;
   /** True (once) when a stop was requested for the room since `since` (epoch ms). */
   consumeStop(roomId: string, since: number): Promise<boolean>;
+  /** `consumeStop` for many rooms at once (one round trip): the rooms whose stop was consumed. */
+  consumeStops(queries: readonly { roomId: string; since: number }[]): Promise<string[]>;
 }
 
 /** One bundle, built from config: in-process when REDIS_URL is unset, Redis otherwise. */

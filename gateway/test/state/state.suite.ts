@@ -296,5 +296,23 @@ export function stateSuite(name: string, make: MakeBackend): void {
       await stops.requestStop('!a');
       assert.equal(await stops.consumeStop('!a', Date.now() + 60_000), false, 'a stop older than the reply');
     });
+
+    test('stop signals: many rooms in one call, each consumed once, in slices past a thousand', async () => {
+      const { stops } = await backend();
+      const before = Date.now() - 1000;
+      assert.deepEqual(await stops.consumeStops([]), []);
+      const rooms = Array.from({ length: 2500 }, (_, i) => `!many-${i}`);
+      const requested = rooms.filter((_, i) => i % 7 === 0);
+      for (const roomId of requested) await stops.requestStop(roomId);
+      const queries = rooms.map((roomId, i) => ({ roomId, since: i === 7 ? Date.now() + 60_000 : before }));
+      const stopped = await stops.consumeStops(queries);
+      assert.deepEqual(
+        [...stopped].sort(),
+        requested.filter((r) => r !== '!many-7').sort(),
+        'every requested room but the one whose reply is newer than its stop',
+      );
+      assert.deepEqual(await stops.consumeStops(queries.map((q) => ({ ...q, since: before }))), ['!many-7']);
+      assert.deepEqual(await stops.consumeStops(queries), [], 'consumed');
+    });
   });
 }

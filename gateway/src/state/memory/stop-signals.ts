@@ -15,4 +15,10 @@ export class MemoryStopSignals implements StopSignals {
     this.requested.delete(roomId);
     return true;
   }
+
+  async consumeStops(queries: readonly { roomId: string; since: number }[]): Promise<string[]> {
+    const stopped: string[] = [];
+    for (const { roomId, since } of queries) if (await this.consumeStop(roomId, since)) stopped.push(roomId);
+    return stopped;
+  }
 }

@@ -4,24 +4,32 @@ import type { Redis } from 'ioredis';
 import { STOP_TTL_MS } from '../options.ts';
 import type { StopSignals } from '../types.ts';
 
-/** KEYS: stop key. ARGV: since. */
+/** KEYS: stop keys. ARGV: their `since`, in the same order. Returns the 1-based indexes consumed. */
 const CONSUME = `
-local at = tonumber(redis.call('GET', KEYS[1]))
-if at and at >= tonumber(ARGV[1]) then
-  redis.call('DEL', KEYS[1])
-  return 1
+local consumed = {}
+for i, key in ipairs(KEYS) do
+  local at = tonumber(redis.call('GET', key))
+  if at and at >= tonumber(ARGV[i]) then
+    redis.call('DEL', key)
+    consumed[#consumed + 1] = i
+  end
 end
-return 0
+return consumed
 `;
 
+/** Keys per script call: one call per tick for the replies in progress, in slices of this size. */
+const BATCH = 1000;
+
 export class RedisStopSignals implements StopSignals {
-  private readonly redis: Redis & { clawConsumeStop(key: string, since: number): Promise<number> };
+  private readonly redis: Redis & {
+    clawConsumeStops(count: number, ...keysThenSinces: (string | number)[]): Promise<number[]>;
+  };
 
   constructor(
     redis: Redis,
     private readonly keyPrefix: string,
   ) {
-    redis.defineCommand('clawConsumeStop', { numberOfKeys: 1, lua: CONSUME });
+    redis.defineCommand('clawConsumeStops', { lua: CONSUME });
     this.redis = redis as typeof this.redis;
   }
 
@@ -30,6 +38,17 @@ export class RedisStopSignals implements StopSignals {
   }
 
   async consumeStop(roomId: string, since: number): Promise<boolean> {
-    return (await this.redis.clawConsumeStop(`${this.keyPrefix}stop:${roomId}`, since)) === 1;
+    return (await this.consumeStops([{ roomId, since }])).length === 1;
+  }
+
+  async consumeStops(queries: readonly { roomId: string; since: number }[]): Promise<string[]> {
+    const stopped: string[] = [];
+    for (let start = 0; start < queries.length; start += BATCH) {
+      const slice = queries.slice(start, start + BATCH);
+      const keys = slice.map((q) => `${this.keyPrefix}stop:${q.roomId}`);
+      const consumed = await this.redis.clawConsumeStops(slice.length, ...keys, ...slice.map((q) => q.since));
+      for (const index of consumed) stopped.push(slice[index - 1]!.roomId);
+    }
+    return stopped;
   }
 }
