@@ -84,6 +84,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     redisUrl: config.redisUrl,
     keyPrefix: config.redisKeyPrefix,
     leaseMs: config.queueLeaseMs,
+    ...(config.historyTtlSeconds ? { historyTtlSeconds: config.historyTtlSeconds } : {}),
     rateLimit: { capacity: config.rateLimitCapacity, refillPerSecond: config.rateLimitRefillPerSecond },
     onError: (error) => log.warn({ err: error }, 'state backend connection error'),
   });

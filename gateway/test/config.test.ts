@@ -55,6 +55,15 @@ describe('config', () => {
     );
   });
 
+  test('HISTORY_TTL_SECONDS: unset keeps the history; a number of seconds; anything else names the key', () => {
+    assert.equal(loadConfig(base).historyTtlSeconds, undefined);
+    assert.equal(loadConfig({ ...base, HISTORY_TTL_SECONDS: '86400' }).historyTtlSeconds, 86400);
+    assert.match(
+      configError({ ...base, HISTORY_TTL_SECONDS: '-5' }),
+      /HISTORY_TTL_SECONDS: expected a positive integer/,
+    );
+  });
+
   test('an OpenAI endpoint without LLM_PROVIDER=openai is answered by the demo provider, with a warning', () => {
     const config = loadConfig({ ...base, OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' });
     assert.equal(config.llmProvider, 'demo');

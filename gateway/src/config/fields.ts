@@ -247,6 +247,13 @@ export const fields = [
     { default: 8000 },
   ),
   field(
+    'historyTtlSeconds',
+    'HISTORY_TTL_SECONDS',
+    positiveInt,
+    'a positive integer',
+    "Forget a room's remembered history after this many seconds without a message (it is rebuilt from the room's timeline when needed). Default: kept.",
+  ),
+  field(
     'editIntervalMs',
     'EDIT_INTERVAL_MS',
     positiveInt,

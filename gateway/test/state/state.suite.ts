@@ -242,6 +242,15 @@ export function stateSuite(name: string, make: MakeBackend): void {
         assert.equal(await store.getHistory('!b'), null);
       });
 
+      test('history is forgotten after historyTtlSeconds without writes (then rebuilt from the room)', async () => {
+        const { store } = await backend({ historyTtlSeconds: 1 });
+        await store.setHistory('!ttl', [{ role: 'user', content: 'soon forgotten' }]);
+        for (let waited = 0; (await store.getHistory('!ttl')) !== null; waited += 100) {
+          assert.ok(waited < 15_000, 'the history outlived its TTL by far');
+          await sleep(100);
+        }
+      });
+
       test('settings per room default to {}', async () => {
         const { store } = await backend();
         assert.deepEqual(await store.getSettings('!a'), {});
