@@ -131,7 +131,7 @@ describe('the cache', () => {
 describe('apt-get update in the Debian root', () => {
   const expired = recorded('update-expired.txt');
   const notYetValid = recorded('update-not-yet-valid.txt');
-  const fine = 'Get:1 http://deb.debian.org/debian sid InRelease [205 kB]\nReading package lists...\n';
+  const fine = 'Get:1 http://mirror.example/debian sid InRelease [205 kB]\nReading package lists...\n';
 
   test('the recorded outputs are told apart: expired, not valid yet, fine, another failure', () => {
     assert.equal(aptUpdateVerdict({ code: 100, output: expired }), 'expired');
@@ -202,7 +202,7 @@ describe('apt-get update in the Debian root', () => {
     await aptUpdateWithRetry(ok.update, (line) => lines.push(line));
     assert.deepEqual(ok.calls, [false]);
     assert.deepEqual(lines, []);
-    const failed = replay({ code: 100, output: 'E: Could not resolve deb.debian.org\n' });
+    const failed = replay({ code: 100, output: 'E: Could not resolve mirror.example\n' });
     await assert.rejects(
       aptUpdateWithRetry(failed.update, () => {}),
       /Could not resolve/,
