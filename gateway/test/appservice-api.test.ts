@@ -2,18 +2,17 @@
 // the Matrix spec's own schema), re-sent transactions, malformed bodies, ping and queries; and the
 // per-user rate limit with its polite notice. Real Synapse, real gateway, fake Anthropic.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { type AppserviceSlot, getTestHomeserver, type TestHomeserver } from '@clawchat/local-synapse/harness';
+import type { AppserviceSlot, TestHomeserver } from '@clawchat/local-synapse/harness';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import type { Gateway } from '../src/gateway.ts';
 import { transactionSchema } from '../src/matrix/events.ts';
-import { type FakeLlmServer, startFakeAnthropic } from './fakes/index.ts';
-import { gatewayEnv } from './support/gateway-env.ts';
-import { startInProcessGateway } from './support/in-process-gateway.ts';
+import type { FakeLlmServer } from './fakes/index.ts';
+import { useInProcessGateway } from './support/in-process-suite.ts';
 import { TestUser } from './support/matrix-user.ts';
 
 // Vendored from matrix-org/matrix-spec (fixtures/matrix-spec/README.md says which commit).
@@ -60,26 +59,15 @@ describe('application-service API', () => {
   let alice: TestUser;
   let room: string;
 
-  before(async () => {
-    hs = await getTestHomeserver();
-    slot = hs.claimAppservice();
-    fake = await startFakeAnthropic({ reply: 'Fine, thanks.' });
-    gateway = await startInProcessGateway(
-      gatewayEnv({
-        hs,
-        slot,
-        backend: 'memory',
-        llm: { provider: 'anthropic', url: fake.url },
-        extra: { RATE_LIMIT_CAPACITY: '2', RATE_LIMIT_REFILL_PER_SECOND: '0.001' },
-      }),
-    );
-    alice = await TestUser.create(hs);
-    room = await alice.dmWith(slot.botUserId);
+  const suite = useInProcessGateway({
+    fake: { reply: 'Fine, thanks.' },
+    extra: { RATE_LIMIT_CAPACITY: '2', RATE_LIMIT_REFILL_PER_SECOND: '0.001' },
   });
 
-  after(async () => {
-    await gateway?.stop();
-    await fake?.close();
+  before(async () => {
+    ({ hs, slot, fake, gateway } = suite);
+    alice = await TestUser.create(hs);
+    room = await alice.dmWith(slot.botUserId);
   });
 
   const put = (

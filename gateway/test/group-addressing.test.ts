@@ -2,45 +2,22 @@
 // otherwise; group chatter never costs its sender a rate-limit token, even when the gateway has to ask
 // the homeserver how big the room is. Real Synapse, the real gateway, a fake Anthropic.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { getTestHomeserver, type TestHomeserver } from '@clawchat/local-synapse/harness';
-import type { Gateway } from '../src/gateway.ts';
-import { type FakeLlmServer, startFakeAnthropic } from './fakes/index.ts';
-import { gatewayEnv } from './support/gateway-env.ts';
-import { startInProcessGateway } from './support/in-process-gateway.ts';
+import { test } from 'node:test';
+import { useInProcessGateway } from './support/in-process-suite.ts';
 import { TestUser } from './support/matrix-user.ts';
 
-let hs: TestHomeserver;
-let fake: FakeLlmServer;
-let gateway: Gateway;
-let bot: string;
-
-before(async () => {
-  hs = await getTestHomeserver();
-  const slot = hs.claimAppservice();
-  bot = slot.botUserId;
-  fake = await startFakeAnthropic({ reply: 'Soup, as every day.', tokensPerSecond: 200 });
-  gateway = await startInProcessGateway(
-    gatewayEnv({
-      hs,
-      slot,
-      backend: 'memory',
-      llm: { provider: 'anthropic', url: fake.url },
-      extra: {
-        RATE_LIMIT_CAPACITY: '2',
-        RATE_LIMIT_REFILL_PER_SECOND: '0.0001',
-        BOT_DISPLAY_NAME: 'Clawdbot',
-      },
-    }),
-  );
-});
-
-after(async () => {
-  await gateway?.stop();
-  await fake?.close();
+const suite = useInProcessGateway({
+  fake: { reply: 'Soup, as every day.', tokensPerSecond: 200 },
+  extra: {
+    RATE_LIMIT_CAPACITY: '2',
+    RATE_LIMIT_REFILL_PER_SECOND: '0.0001',
+    BOT_DISPLAY_NAME: 'Clawdbot',
+  },
 });
 
 test('group chatter costs no rate-limit token; the bot answers to its display name', async () => {
+  const { hs, fake } = suite;
+  const bot = suite.slot.botUserId;
   const alice = await TestUser.create(hs);
   const bob = await TestUser.create(hs);
   const { room_id: group } = await alice.client.createRoom({

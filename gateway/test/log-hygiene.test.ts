@@ -2,45 +2,32 @@
 // conversation that also goes through retried and failed LLM calls and a failed homeserver request.
 // Real Synapse, the real gateway, a fake Anthropic.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { type AppserviceSlot, getTestHomeserver, type TestHomeserver } from '@clawchat/local-synapse/harness';
-import type { Gateway } from '../src/gateway.ts';
-import { type FailureStep, type FakeLlmServer, startFakeAnthropic } from './fakes/index.ts';
-import { gatewayEnv } from './support/gateway-env.ts';
-import { startInProcessGateway } from './support/in-process-gateway.ts';
+import { test } from 'node:test';
+import type { FailureStep } from './fakes/index.ts';
+import { useInProcessGateway } from './support/in-process-suite.ts';
 import { TestUser } from './support/matrix-user.ts';
 
 const API_KEY = 'sk-ant-test-secret-key-0123456789';
 const QUESTION = 'my secret question about zebra-umbrella-42';
 const ANSWER = 'the secret answer is kiwi-lantern-77';
 
-let hs: TestHomeserver;
-let slot: AppserviceSlot;
-let fake: FakeLlmServer;
-let gateway: Gateway;
 const lines: string[] = [];
 const script: FailureStep[] = [];
-
-before(async () => {
-  hs = await getTestHomeserver();
-  slot = hs.claimAppservice();
-  fake = await startFakeAnthropic({ reply: ANSWER, tokensPerSecond: 200, script, apiKey: API_KEY });
-  const env = gatewayEnv({ hs, slot, backend: 'memory', llm: { provider: 'anthropic', url: fake.url } });
-  env.ANTHROPIC_API_KEY = API_KEY;
-  delete env.LOG_LEVEL; // the default level
-  gateway = await startInProcessGateway(env, {
+const suite = useInProcessGateway({
+  fake: { reply: ANSWER, tokensPerSecond: 200, script, apiKey: API_KEY },
+  adjust: (env) => {
+    env.ANTHROPIC_API_KEY = API_KEY;
+    delete env.LOG_LEVEL; // the default level
+  },
+  logTo: {
     write: (line: string) => {
       lines.push(line);
     },
-  });
-});
-
-after(async () => {
-  await gateway?.stop();
-  await fake?.close();
+  },
 });
 
 test('at the default level the logs carry no token, key or message text', async () => {
+  const { hs, slot, fake } = suite;
   const alice = await TestUser.create(hs);
   const room = await alice.dmWith(slot.botUserId);
   script[fake.requestCount] = { status: 529 };
