@@ -11,6 +11,7 @@ import { describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { freePort } from '@clawchat/local-synapse';
 import { demoReply } from '../../gateway/src/llm/demo.ts';
+import type { FromThread, ToThread } from '../../gateway/src/llm/threads/protocol.ts';
 import { init } from '../scripts/init.ts';
 import { repoRoot } from './helpers.ts';
 
@@ -218,7 +219,8 @@ async function streamThroughBundledThread(file: string): Promise<string> {
     return await new Promise<string>((resolve, reject) => {
       let text = '';
       worker.on('error', reject);
-      worker.on('message', (m: { text: [number, string][]; ends: [number, unknown][] }) => {
+      worker.on('message', (m: FromThread) => {
+        if (m.t !== 'batch') return;
         for (const [, t] of m.text) text += t;
         for (const [, error] of m.ends) error ? reject(new Error(JSON.stringify(error))) : resolve(text);
       });
@@ -226,7 +228,7 @@ async function streamThroughBundledThread(file: string): Promise<string> {
         t: 'start',
         id: 1,
         request: { model: 'demo', messages: [{ role: 'user', content: 'hello' }], maxTokens: 100 },
-      });
+      } satisfies ToThread);
     });
   } finally {
     await worker.terminate();
