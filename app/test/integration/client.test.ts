@@ -315,17 +315,25 @@ test('loads older history page by page (/messages)', async () => {
   }
 });
 
+/**
+ * The bot sends `bodies` while the client's /sync requests fail, as offline (after a message that wakes
+ * the long poll, so that the loop notices), then sync is let through again.
+ */
+async function sendWhileSyncIsAway(roomId: string, bodies: string[]): Promise<void> {
+  const outage = cutOff(session.accessToken, /\/sync$/);
+  await bot.send(roomId, { msgtype: 'm.text', body: 'wakes the long poll' });
+  await until('the sync loop to notice', () => seen.connection === 'reconnecting');
+  for (const body of bodies) await bot.send(roomId, { msgtype: 'm.text', body });
+  outage.restore();
+}
+
 test('a burst the sync loop was away for (a streamed reply during a pause) comes whole, without a gap', async () => {
   const room = await newChat();
   await bot.send(room, { msgtype: 'm.text', body: 'before the pause' });
   await until('the first message', () => shownBodies(room).includes('before the pause'));
-  const pause = cutOff(session.accessToken, /\/sync$/);
-  await bot.send(room, { msgtype: 'm.text', body: 'wakes the long poll' });
-  await until('the sync loop to notice', () => seen.connection === 'reconnecting');
   // More than Synapse's default of 10 events a sync, fewer than the client's filter asks for.
   const burst = Array.from({ length: 15 }, (_, i) => `burst ${i}`);
-  for (const body of burst) await bot.send(room, { msgtype: 'm.text', body });
-  pause.restore();
+  await sendWhileSyncIsAway(room, burst);
   await until('the burst', () => shownBodies(room).includes('burst 14'));
   assert.ok(!seen.resets.has(room), 'no timeline reset');
   assert.deepEqual(shownBodies(room), [...[...burst].reverse(), 'wakes the long poll', 'before the pause']);
@@ -336,14 +344,9 @@ test('a sync with a gap starts the room afresh, and paging back brings the gap i
   await bot.send(gapRoom, { msgtype: 'm.text', body: 'before the gap' });
   await until('the first message', () => shownBodies(gapRoom).includes('before the gap'));
 
-  // The next /sync requests fail, as offline; more events than a sync returns arrive meanwhile.
-  const outage = cutOff(session.accessToken, /\/sync$/);
-  await bot.send(gapRoom, { msgtype: 'm.text', body: 'wakes the long poll' });
-  await until('the sync loop to notice', () => seen.connection === 'reconnecting');
   // More than a sync brings a room (30, the client's sync filter).
   const gap = Array.from({ length: 40 }, (_, i) => `gap ${i}`);
-  for (const body of gap) await bot.send(gapRoom, { msgtype: 'm.text', body });
-  outage.restore();
+  await sendWhileSyncIsAway(gapRoom, gap);
 
   await until(
     'the timeline reset',
