@@ -116,6 +116,19 @@ test('stream threads: streams spread over the threads; a thread that dies fails 
     await waitFor('the thread to come back', async () => threads.length === 2, { timeoutMs: 10_000 });
     const { text } = await collect(provider.stream(request));
     assert.equal(text, 'word '.repeat(200));
+
+    // With its only thread dead (and not yet back), a stream fails at once, saying why.
+    const single = threaded({ name: 'anthropic', apiKey: 'k', baseUrl: fake.url, retry: FAST_RETRY });
+    await single.ready;
+    const only = (single as unknown as { threads: { worker: import('node:worker_threads').Worker }[] })
+      .threads;
+    await only[0]!.worker.terminate();
+    await waitFor('the dead thread to leave the rotation', async () => only.length === 0, {
+      timeoutMs: 5000,
+    });
+    const { error } = await failure(single.stream(request));
+    assert.equal(error.kind, 'network');
+    assert.match(error.message, /restarting/);
   } finally {
     await fake.close();
   }

@@ -168,8 +168,11 @@ export class ThreadedProvider implements ConfiguredProvider {
   async *stream(request: CompletionRequest): AsyncGenerator<string, void, undefined> {
     const { signal, onRetry, ...wire } = request;
     if (signal?.aborted) throw abortedError(signal.reason);
-    if (this.closed || this.threads.length === 0)
-      throw new LlmError('network', 'the LLM stream threads are closed');
+    if (this.threads.length === 0)
+      throw new LlmError(
+        'network',
+        this.closed ? 'the LLM stream threads are closed' : 'the LLM stream thread is restarting',
+      );
     // The thread with the fewest streams.
     const thread = this.threads.reduce((a, b) => (b.channels.size < a.channels.size ? b : a));
     const id = this.nextId++;
