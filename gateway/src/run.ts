@@ -3,6 +3,7 @@
 import { ConfigError, loadConfig, redactedConfig } from './config/load.ts';
 import { startGateway } from './gateway.ts';
 import { createLogger } from './observability/logger.ts';
+import { applyHeapGrowingPercent } from './runtime/heap.ts';
 
 export async function runGateway(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -15,6 +16,7 @@ export async function runGateway(env: NodeJS.ProcessEnv = process.env): Promise<
     }
     throw error;
   }
+  applyHeapGrowingPercent(config.heapGrowingPercent);
   const log = createLogger(config.logLevel);
   log.debug({ config: redactedConfig(config) }, 'configuration');
   let gateway: Awaited<ReturnType<typeof startGateway>>;

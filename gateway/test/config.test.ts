@@ -64,6 +64,18 @@ describe('config', () => {
     );
   });
 
+  test('HEAP_GROWING_PERCENT: 40 unless set; 0 keeps V8 its own; out of 0..400 names the key', () => {
+    assert.equal(loadConfig(base).heapGrowingPercent, 40);
+    assert.equal(loadConfig({ ...base, HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent, 0);
+    assert.equal(loadConfig({ ...base, HEAP_GROWING_PERCENT: '100' }).heapGrowingPercent, 100);
+    for (const bad of ['401', '-1', '12.5', 'small']) {
+      assert.match(
+        configError({ ...base, HEAP_GROWING_PERCENT: bad }),
+        /HEAP_GROWING_PERCENT: expected an integer from 0 to 400/,
+      );
+    }
+  });
+
   test('an OpenAI endpoint without LLM_PROVIDER=openai is answered by the demo provider, with a warning', () => {
     const config = loadConfig({ ...base, OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' });
     assert.equal(config.llmProvider, 'demo');

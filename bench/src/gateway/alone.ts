@@ -9,6 +9,7 @@
 //   node --import tsx bench/src/gateway/alone.ts [--conversations 10000] [--ramp-seconds 20]
 //     [--ttft 300] [--tps 20] [--chunk 10] [--tokens 600] [--edit-budget 50] [--edit-interval 1000]
 //     [--backend memory|redis|both] [--max-concurrent N] [--homeserver-connections 32] [--timeout-seconds 150]
+//     [--heap-growing-percent P]
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -60,6 +61,8 @@ const { values } = parseArgs({
      * the gateway's store knows nothing about (a new process without Redis): the history look-up case.
      */
     invite: { type: 'boolean', default: false },
+    /** The gateway's HEAP_GROWING_PERCENT (0: V8's own heap growth); unset: the gateway's default. */
+    'heap-growing-percent': { type: 'string' },
     /** Writes a V8 CPU profile of the gateway process (--cpu-prof) into this directory. */
     'gateway-cpu-prof': { type: 'string' },
   },
@@ -142,6 +145,11 @@ async function runOnce(backend: string) {
     HOMESERVER_CONNECTIONS: String(hsConnections),
     LOG_LEVEL: 'warn',
   };
+  if (values['heap-growing-percent'] !== undefined) {
+    env.HEAP_GROWING_PERCENT = String(
+      Math.floor(num('heap-growing-percent', values['heap-growing-percent'])),
+    );
+  }
   if (backend === 'redis') {
     env.REDIS_URL = 'redis://127.0.0.1:6379';
     env.REDIS_KEY_PREFIX = redisPrefix;

@@ -224,6 +224,14 @@ export const fields = [
     "Worker threads that run the LLM streams (the SDKs' HTTP and SSE work), apart from the main thread's homeserver traffic. 0: in the main thread.",
     { default: 1 },
   ),
+  field(
+    'heapGrowingPercent',
+    'HEAP_GROWING_PERCENT',
+    z.preprocess(toNumber, z.number().int().min(0).max(400)),
+    'an integer from 0 to 400',
+    "How far V8 lets the JavaScript heap grow past its live data before the next full garbage collection, in percent (V8's --heap-growing-percent; the main thread and the LLM stream threads). Lower keeps less garbage in memory for slightly more collection work. 0: V8's own factor, up to 4×, which about doubles the peak memory of thousands of streams.",
+    { default: 40 },
+  ),
   field('llmTimeoutMs', 'LLM_TIMEOUT_MS', positiveInt, 'a positive integer', 'Timeout of one LLM request.', {
     default: 120000,
   }),

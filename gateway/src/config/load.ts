@@ -40,6 +40,7 @@ export interface GatewayConfig {
   llmRetryBaseDelayMs: number;
   llmTimeoutMs: number;
   llmStreamThreads: number;
+  heapGrowingPercent: number;
   historyTtlSeconds?: number;
   systemPrompt: string;
   historyTokenBudget: number;
