@@ -3,7 +3,7 @@
 // of SSE streams make garbage at a steady rate, so with the default most of the resident memory is
 // garbage waiting for the next collection: 4,000 streams through the SDK peak at about 110 KB a stream
 // (sse-client-cost.ts) while about 35 KB a stream is live after a full collection. Growth by 1.4×
-// (the default) takes the peak of 10,000 conversations from 1.56 GB to 0.95 GB for a few % more CPU;
+// (the default) takes the peak of 10,000 conversations from 1.57 GB to 0.95–1.08 GB for a few % more CPU;
 // 1.3× costs clearly more CPU (the gateway README's Scale section).
 import { setFlagsFromString } from 'node:v8';
 
