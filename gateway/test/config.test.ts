@@ -64,8 +64,8 @@ describe('config', () => {
     );
   });
 
-  test('HEAP_GROWING_PERCENT: 40 unless set; 0 keeps V8 its own; out of 0..400 names the key', () => {
-    assert.equal(loadConfig(base).heapGrowingPercent, 40);
+  test('HEAP_GROWING_PERCENT: 50 unless set; 0 keeps V8 its own; out of 0..400 names the key', () => {
+    assert.equal(loadConfig(base).heapGrowingPercent, 50);
     assert.equal(loadConfig({ ...base, HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent, 0);
     assert.equal(loadConfig({ ...base, HEAP_GROWING_PERCENT: '100' }).heapGrowingPercent, 100);
     for (const bad of ['401', '-1', '12.5', 'small']) {

@@ -230,7 +230,7 @@ export const fields = [
     z.preprocess(toNumber, z.number().int().min(0).max(400)),
     'an integer from 0 to 400',
     "How far V8 lets the JavaScript heap grow past its live data before the next full garbage collection, in percent (V8's --heap-growing-percent; the main thread and the LLM stream threads). Lower keeps less garbage in memory for slightly more collection work. 0: V8's own factor, up to 4×, which about doubles the peak memory of thousands of streams.",
-    { default: 40 },
+    { default: 50 },
   ),
   field('llmTimeoutMs', 'LLM_TIMEOUT_MS', positiveInt, 'a positive integer', 'Timeout of one LLM request.', {
     default: 120000,
