@@ -68,9 +68,12 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   };
   const provider =
     config.llmStreamThreads > 0
-      ? new ThreadedProvider(providerConfig, config.llmStreamThreads, (error) =>
-          log.error({ err: error }, 'an LLM stream thread died; its replies in progress fail, it restarts'),
-        )
+      ? new ThreadedProvider(providerConfig, {
+          threads: config.llmStreamThreads,
+          youngGenerationMb: config.llmThreadYoungGenerationMb,
+          onThreadError: (error) =>
+            log.error({ err: error }, 'an LLM stream thread died; its replies in progress fail, it restarts'),
+        })
       : createProvider(providerConfig);
 
   // The stream threads load the SDK before the gateway takes any work.

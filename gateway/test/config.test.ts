@@ -76,6 +76,21 @@ describe('config', () => {
     }
   });
 
+  test('LLM_THREAD_YOUNG_GENERATION_MB: 192 unless set; 0 keeps V8 its own; out of 0..4096 names the key', () => {
+    assert.equal(loadConfig(base).llmThreadYoungGenerationMb, 192);
+    assert.equal(loadConfig({ ...base, LLM_THREAD_YOUNG_GENERATION_MB: '0' }).llmThreadYoungGenerationMb, 0);
+    assert.equal(
+      loadConfig({ ...base, LLM_THREAD_YOUNG_GENERATION_MB: '64' }).llmThreadYoungGenerationMb,
+      64,
+    );
+    for (const bad of ['4097', '-1', '1.5', 'big']) {
+      assert.match(
+        configError({ ...base, LLM_THREAD_YOUNG_GENERATION_MB: bad }),
+        /LLM_THREAD_YOUNG_GENERATION_MB: expected an integer from 0 to 4096/,
+      );
+    }
+  });
+
   test('an OpenAI endpoint without LLM_PROVIDER=openai is answered by the demo provider, with a warning', () => {
     const config = loadConfig({ ...base, OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' });
     assert.equal(config.llmProvider, 'demo');

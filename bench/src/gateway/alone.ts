@@ -63,6 +63,8 @@ const { values } = parseArgs({
     invite: { type: 'boolean', default: false },
     /** The gateway's HEAP_GROWING_PERCENT (0: V8's own heap growth); unset: the gateway's default. */
     'heap-growing-percent': { type: 'string' },
+    /** The gateway's LLM_THREAD_YOUNG_GENERATION_MB (0: V8's own); unset: the gateway's default. */
+    'thread-young-generation-mb': { type: 'string' },
     /** Writes a V8 CPU profile of the gateway process (--cpu-prof) into this directory. */
     'gateway-cpu-prof': { type: 'string' },
   },
@@ -148,6 +150,11 @@ async function runOnce(backend: string) {
   if (values['heap-growing-percent'] !== undefined) {
     env.HEAP_GROWING_PERCENT = String(
       Math.floor(num('heap-growing-percent', values['heap-growing-percent'])),
+    );
+  }
+  if (values['thread-young-generation-mb'] !== undefined) {
+    env.LLM_THREAD_YOUNG_GENERATION_MB = String(
+      Math.floor(num('thread-young-generation-mb', values['thread-young-generation-mb'])),
     );
   }
   if (backend === 'redis') {

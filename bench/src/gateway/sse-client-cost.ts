@@ -6,6 +6,7 @@
 // per SSE event, per mode.
 // Not run by `npm run bench` (a diagnostic behind the gateway-alone figures):
 //   node --import tsx bench/src/gateway/sse-client-cost.ts [--streams 4000] [--mode sdk|sdk-lean|undici|both|all]
+//     [--node-flag=--heap-growing-percent=50 --node-flag=--max-semi-space-size=64]
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import Anthropic from '@anthropic-ai/sdk';
@@ -21,6 +22,8 @@ const { values } = parseArgs({
     tps: { type: 'string', default: '4' },
     child: { type: 'string' },
     url: { type: 'string' },
+    /** A V8 flag for the reading process, e.g. --node-flag=--max-semi-space-size=64 (repeatable). */
+    'node-flag': { type: 'string', multiple: true, default: [] },
   },
   strict: true,
 });
@@ -137,6 +140,7 @@ try {
     const child = spawn(
       process.execPath,
       [
+        ...values['node-flag']!,
         '--import',
         'tsx',
         new URL(import.meta.url).pathname,

@@ -41,6 +41,7 @@ export interface GatewayConfig {
   llmTimeoutMs: number;
   llmStreamThreads: number;
   heapGrowingPercent: number;
+  llmThreadYoungGenerationMb: number;
   historyTtlSeconds?: number;
   systemPrompt: string;
   historyTokenBudget: number;

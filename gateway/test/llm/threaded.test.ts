@@ -3,6 +3,7 @@
 // to the thread, and a thread that dies fails its streams and comes back.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import type { Worker } from 'node:worker_threads';
 import type { ProviderConfig } from '../../src/llm/factory.ts';
 import type { RetryPolicy } from '../../src/llm/retry.ts';
 import { TEXT_BATCH_MS } from '../../src/llm/threads/protocol.ts';
@@ -18,10 +19,18 @@ after(async () => {
   await Promise.all(made.map((p) => p.close()));
 });
 
-function threaded(config: ProviderConfig, threads = 1): ThreadedProvider {
-  const provider = new ThreadedProvider(config, threads);
+function threaded(config: ProviderConfig, threads = 1, youngGenerationMb?: number): ThreadedProvider {
+  const provider = new ThreadedProvider(config, {
+    threads,
+    ...(youngGenerationMb ? { youngGenerationMb } : {}),
+  });
   made.push(provider);
   return provider;
+}
+
+/** The provider's live threads (private: the tests reach in to kill one or read its limits). */
+function threadsOf(provider: ThreadedProvider): { worker: Worker }[] {
+  return (provider as unknown as { threads: { worker: Worker }[] }).threads;
 }
 
 const withRetry = (retry?: Partial<RetryPolicy>) => (retry ? { retry } : {});
@@ -101,8 +110,7 @@ test('stream threads: streams spread over the threads; a thread that dies fails 
   try {
     const provider = threaded({ name: 'anthropic', apiKey: 'k', baseUrl: fake.url, retry: FAST_RETRY }, 2);
     await provider.ready; // both threads have loaded the SDK
-    const threads = (provider as unknown as { threads: { worker: import('node:worker_threads').Worker }[] })
-      .threads;
+    const threads = threadsOf(provider);
     const streams = [provider.stream(request), provider.stream(request)].map((s) => failure(s));
     await waitFor('both streams to run', async () => fake.activeStreams === 2, { timeoutMs: 10_000 });
     const [dying, surviving] = threads;
@@ -120,8 +128,7 @@ test('stream threads: streams spread over the threads; a thread that dies fails 
     // With its only thread dead (and not yet back), a stream fails at once, saying why.
     const single = threaded({ name: 'anthropic', apiKey: 'k', baseUrl: fake.url, retry: FAST_RETRY });
     await single.ready;
-    const only = (single as unknown as { threads: { worker: import('node:worker_threads').Worker }[] })
-      .threads;
+    const only = threadsOf(single);
     await only[0]!.worker.terminate();
     await waitFor('the dead thread to leave the rotation', async () => only.length === 0, {
       timeoutMs: 5000,
@@ -129,6 +136,33 @@ test('stream threads: streams spread over the threads; a thread that dies fails 
     const { error } = await failure(single.stream(request));
     assert.equal(error.kind, 'network');
     assert.match(error.message, /restarting/);
+  } finally {
+    await fake.close();
+  }
+});
+
+test('stream threads: a young generation size reaches every thread, a restarted one too', async () => {
+  const fake = await startFakeAnthropic({ reply: 'sized' });
+  try {
+    const provider = threaded(
+      { name: 'anthropic', apiKey: 'k', baseUrl: fake.url, retry: FAST_RETRY },
+      2,
+      192,
+    );
+    await provider.ready;
+    const threads = threadsOf(provider);
+    const sizes = () => threads.map((t) => t.worker.resourceLimits?.maxYoungGenerationSizeMb);
+    assert.deepEqual(sizes(), [192, 192]);
+    await threads[0]!.worker.terminate();
+    await waitFor('the thread to come back', async () => threads.length === 2, { timeoutMs: 10_000 });
+    assert.deepEqual(sizes(), [192, 192]);
+    assert.equal((await collect(provider.stream(request))).text, 'sized');
+
+    // Unset: V8's own size, whatever it is on this Node.
+    const own = threaded({ name: 'anthropic', apiKey: 'k', baseUrl: fake.url, retry: FAST_RETRY });
+    await own.ready;
+    const [thread] = threadsOf(own);
+    assert.notEqual(thread!.worker.resourceLimits?.maxYoungGenerationSizeMb, 192);
   } finally {
     await fake.close();
   }

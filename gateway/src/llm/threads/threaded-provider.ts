@@ -3,7 +3,7 @@
 // the machine's other cores. Same `LlmProvider` contract: text deltas in order, `LlmError` on failure,
 // retries inside (reported through `onRetry`), `signal` aborts.
 import { existsSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { abortedError } from '../errors.ts';
 import { type ConfiguredProvider, createProvider, type ProviderConfig } from '../factory.ts';
 import { type CompletionRequest, LlmError, type ProviderName } from '../types.ts';
@@ -39,6 +39,18 @@ function workerSource(): { source: URL | string; eval: boolean } {
   };
 }
 
+export interface ThreadedProviderOptions {
+  threads: number;
+  /**
+   * Each thread's V8 young generation, in MB; unset or 0: V8's own. SSE parsing makes short-lived
+   * garbage fast: with V8's small default much of it survives two scavenges, is promoted and is then
+   * collected again as old garbage (the config field LLM_THREAD_YOUNG_GENERATION_MB has the figures).
+   */
+  youngGenerationMb?: number;
+  /** Told when a thread dies (its streams fail with a network error; it is started again). */
+  onThreadError?: (error: Error) => void;
+}
+
 const RESTART_AFTER_EARLY_DEATH_MS = 5_000;
 /** Streams woken in one turn of the event loop (see wakeSoon). */
 const WAKE_BATCH = 64;
@@ -58,12 +70,18 @@ export class ThreadedProvider implements ConfiguredProvider {
    */
   readonly ready: Promise<void>;
 
+  private readonly onThreadError: (error: Error) => void;
+  private readonly resourceLimits: ResourceLimits | undefined;
+
   constructor(
     private readonly config: ProviderConfig,
-    threadCount: number,
-    /** Told when a thread dies (its streams fail with a network error; it is started again). */
-    private readonly onThreadError: (error: Error) => void = () => {},
+    options: ThreadedProviderOptions,
   ) {
+    this.onThreadError = options.onThreadError ?? (() => {});
+    this.resourceLimits = options.youngGenerationMb
+      ? { maxYoungGenerationSizeMb: options.youngGenerationMb }
+      : undefined;
+    const threadCount = options.threads;
     // Built here too, so that a bad configuration fails at start, in this thread, with its message.
     const local = createProvider(config);
     this.name = local.name;
@@ -79,7 +97,12 @@ export class ThreadedProvider implements ConfiguredProvider {
   private spawn(): Promise<void> {
     const { source, eval: isCode } = workerSource();
     const thread: Thread = {
-      worker: new Worker(source, { eval: isCode, workerData: this.config, name: 'clawchat-llm-stream' }),
+      worker: new Worker(source, {
+        eval: isCode,
+        workerData: this.config,
+        name: 'clawchat-llm-stream',
+        ...(this.resourceLimits ? { resourceLimits: this.resourceLimits } : {}),
+      }),
       channels: new Map(),
     };
     const startedAt = Date.now();
