@@ -71,6 +71,12 @@ const { values } = parseArgs({
   strict: true,
 });
 
+/** Flags that set a gateway setting as they are; unset, the gateway's default holds. */
+const GATEWAY_SETTING_FLAGS = {
+  'heap-growing-percent': 'HEAP_GROWING_PERCENT',
+  'thread-young-generation-mb': 'LLM_THREAD_YOUNG_GENERATION_MB',
+} as const;
+
 const N = Math.floor(num('conversations', values.conversations, 1));
 const rampSeconds = num('ramp-seconds', values['ramp-seconds']);
 const streamArgs = streamSettings(values);
@@ -147,15 +153,9 @@ async function runOnce(backend: string) {
     HOMESERVER_CONNECTIONS: String(hsConnections),
     LOG_LEVEL: 'warn',
   };
-  if (values['heap-growing-percent'] !== undefined) {
-    env.HEAP_GROWING_PERCENT = String(
-      Math.floor(num('heap-growing-percent', values['heap-growing-percent'])),
-    );
-  }
-  if (values['thread-young-generation-mb'] !== undefined) {
-    env.LLM_THREAD_YOUNG_GENERATION_MB = String(
-      Math.floor(num('thread-young-generation-mb', values['thread-young-generation-mb'])),
-    );
+  for (const [flag, key] of Object.entries(GATEWAY_SETTING_FLAGS)) {
+    const value = values[flag as keyof typeof GATEWAY_SETTING_FLAGS];
+    if (value !== undefined) env[key] = String(Math.floor(num(flag, value)));
   }
   if (backend === 'redis') {
     env.REDIS_URL = 'redis://127.0.0.1:6379';
