@@ -27,7 +27,9 @@ const toList = (value: unknown) =>
 export const positiveInt = z.preprocess(toNumber, z.number().int().positive());
 export const nonNegativeInt = z.preprocess(toNumber, z.number().int().min(0));
 export const positiveNumber = z.preprocess(toNumber, z.number().positive());
-export const port = z.preprocess(toNumber, z.number().int().min(0).max(65535));
+export const intBetween = (min: number, max: number) =>
+  z.preprocess(toNumber, z.number().int().min(min).max(max));
+export const port = intBetween(0, 65535);
 export const bool = z.preprocess(toBoolean, z.boolean());
 export const url = z.url({ protocol: /^https?$/ });
 export const text = z.string().min(1);
@@ -227,7 +229,7 @@ export const fields = [
   field(
     'heapGrowingPercent',
     'HEAP_GROWING_PERCENT',
-    z.preprocess(toNumber, z.number().int().min(0).max(400)),
+    intBetween(0, 400),
     'an integer from 0 to 400',
     "How far V8 lets the JavaScript heap grow past its live data before the next full garbage collection, in percent (V8's --heap-growing-percent; the main thread and the LLM stream threads). Lower keeps less garbage in memory for slightly more collection work. 0: V8's own factor, up to 4×, which about doubles the peak memory of thousands of streams.",
     { default: 50 },
@@ -235,7 +237,7 @@ export const fields = [
   field(
     'llmThreadYoungGenerationMb',
     'LLM_THREAD_YOUNG_GENERATION_MB',
-    z.preprocess(toNumber, z.number().int().min(0).max(4096)),
+    intBetween(0, 4096),
     'an integer from 0 to 4096',
     "The V8 young generation of each LLM stream thread, in MB (the Worker's resourceLimits.maxYoungGenerationSizeMb). SSE streams make short-lived garbage fast; a larger young generation collects it before it is promoted: 192 takes about a quarter off the CPU of each SSE event for about 12 KB more memory a stream. 0: V8's own (about 48 MB).",
     { default: 192 },

@@ -81,13 +81,12 @@ export class ThreadedProvider implements ConfiguredProvider {
     this.resourceLimits = options.youngGenerationMb
       ? { maxYoungGenerationSizeMb: options.youngGenerationMb }
       : undefined;
-    const threadCount = options.threads;
     // Built here too, so that a bad configuration fails at start, in this thread, with its message.
     const local = createProvider(config);
     this.name = local.name;
     this.defaultModel = local.defaultModel;
     this.maxTokens = local.maxTokens;
-    const started = Array.from({ length: threadCount }, () => this.spawn());
+    const started = Array.from({ length: options.threads }, () => this.spawn());
     this.ready = Promise.all(started).then(() => {});
     // Observed here so that an unawaited failure is not an unhandled rejection; `ready` still rejects.
     this.ready.catch(() => {});
