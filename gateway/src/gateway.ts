@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { configWarnings, type GatewayConfig } from './config/load.ts';
 import { ActiveJobs } from './conversation/active-jobs.ts';
 import { noticeContent } from './conversation/content.ts';
+import { EditBudgetShare } from './conversation/edit-budget-share.ts';
 import { EditScheduler } from './conversation/edit-scheduler.ts';
 import { Gate } from './conversation/gate.ts';
 import { Intake } from './conversation/intake.ts';
@@ -106,6 +107,18 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     stopPollMs: config.stopPollMs,
     log,
   });
+  metrics.editBudgetShare.set(config.editBudgetPerSecond);
+  const budgetShare = new EditBudgetShare({
+    shares: state.editBudget,
+    processId: consumerId,
+    budgetPerSecond: config.editBudgetPerSecond,
+    streams: () => active.generatingCount,
+    apply: (perSecond) => {
+      scheduler.setBudgetPerSecond(perSecond);
+      metrics.editBudgetShare.set(perSecond);
+    },
+    log,
+  });
   const members = new RoomMembers(api);
   const addressing = new Addressing(api, members, config.botUserId, [
     config.senderLocalpart,
@@ -191,6 +204,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const port = typeof address === 'object' && address ? address.port : config.port;
 
   pool.start();
+  budgetShare.start();
   let sync: SyncLoop | undefined;
   if (config.mode === 'sync') {
     sync = new SyncLoop({
@@ -252,6 +266,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
         await sync?.stop();
         await http.close();
         await pool.stop(config.shutdownGraceMs, state.kind === 'redis');
+        await budgetShare.stop();
         active.close();
         scheduler.close();
         if (provider instanceof ThreadedProvider) await provider.close();

@@ -16,6 +16,21 @@ function target(name: string, log: string[], clock: { now: number }): EditTarget
   return t;
 }
 
+/** Runs the scheduler for `steps` ticks of `stepMs`, every target asking for an edit before each tick. */
+function drive(
+  scheduler: EditScheduler,
+  targets: EditTarget[],
+  clock: { now: number },
+  steps: number,
+  stepMs = 10,
+): void {
+  for (let step = 0; step < steps; step++) {
+    for (const t of targets) scheduler.request(t);
+    scheduler.tick();
+    clock.now += stepMs;
+  }
+}
+
 describe('edit scheduler', () => {
   test('shares the budget fairly among streams and respects the per-reply interval', () => {
     const clock = { now: 10_000 };
@@ -23,11 +38,7 @@ describe('edit scheduler', () => {
     const log: string[] = [];
     const targets = Array.from({ length: 30 }, (_, i) => target(`r${i}`, log, clock));
     // Every reply always has new text: 30 streams want an edit each second; the budget is 10/s.
-    for (let step = 0; step < 300; step++) {
-      for (const t of targets) scheduler.request(t);
-      scheduler.tick();
-      clock.now += 10;
-    }
+    drive(scheduler, targets, clock, 300);
     scheduler.close();
     // 3 seconds: the initial burst (10) plus 10 per second.
     assert.ok(log.length <= 10 + 30 + 1, `${log.length} edits in 3 s`);
@@ -42,11 +53,7 @@ describe('edit scheduler', () => {
     const log: string[] = [];
     const t = target('solo', log, clock);
     t.lastEditAt = 0;
-    for (let step = 0; step < 500; step++) {
-      scheduler.request(t);
-      scheduler.tick();
-      clock.now += 10;
-    }
+    drive(scheduler, [t], clock, 500);
     scheduler.close();
     assert.equal(log.length, 4); // at 1 s, 2 s, 3 s, 4 s
   });
@@ -101,11 +108,7 @@ describe('edit scheduler', () => {
     const perSecond: number[] = [];
     for (let second = 0; second < 10; second++) {
       const before = log.length;
-      for (let step = 0; step < 50; step++) {
-        for (const t of targets) scheduler.request(t);
-        scheduler.tick();
-        clock.now += 20;
-      }
+      drive(scheduler, targets, clock, 50, 20);
       perSecond.push(log.length - before);
     }
     scheduler.close();
@@ -139,6 +142,30 @@ describe('edit scheduler', () => {
     busy = false;
     scheduler.tick();
     assert.equal(log.length, 1);
+    scheduler.close();
+  });
+
+  test('a new share of the budget applies from then on; savings beyond one second of it are dropped', () => {
+    const clock = { now: 0 };
+    const scheduler = new EditScheduler({ budgetPerSecond: 100, intervalMs: 1, now: () => clock.now });
+    assert.equal(scheduler.available, 100);
+    scheduler.setBudgetPerSecond(4);
+    assert.equal(scheduler.budgetPerSecond, 4);
+    assert.equal(scheduler.available, 4, 'saved tokens capped at one second of the new share');
+    const log: string[] = [];
+    const targets = Array.from({ length: 50 }, (_, i) => target(`r${i}`, log, clock));
+    drive(scheduler, targets, clock, 200);
+    // 2 s at 4/s after the 4 saved.
+    assert.ok(log.length >= 11 && log.length <= 13, `${log.length} edits in 2 s at 4/s`);
+    scheduler.setBudgetPerSecond(0);
+    const before = log.length;
+    drive(scheduler, targets, clock, 200);
+    assert.ok(log.length - before <= 1, 'a zero share: no intermediate edits');
+    assert.throws(
+      () => scheduler.setBudgetPerSecond(Number.NaN),
+      /edit budget must be a number >= 0, got NaN/,
+    );
+    assert.throws(() => scheduler.setBudgetPerSecond(-1), /got -1/);
     scheduler.close();
   });
 });

@@ -1,5 +1,5 @@
 // Two gateway processes on one Redis: 200 conversations at once, every message answered exactly once,
-// each room's replies in order. The homeserver pushes to one process (the appservice slot's port); jobs
+// each room's replies in order, and one edit budget shared by both. The homeserver pushes to one process (the appservice slot's port); jobs
 // are shared with the other through the Redis queue.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -26,7 +26,7 @@ async function metric(port: number, name: string): Promise<number> {
     .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
 }
 
-test('two processes on one Redis answer 200 conversations exactly once, in order', {
+test('two processes on one Redis answer 200 conversations exactly once, in order, on one edit budget', {
   timeout: 600_000,
 }, async () => {
   const { hs, fake, processes } = gateways;
@@ -100,4 +100,18 @@ test('two processes on one Redis answer 200 conversations exactly once, in order
   console.log(`replies by the receiving process: ${byReceiver}, by the worker-only process: ${byWorker}`);
   assert.equal(byReceiver + byWorker, 2 * USERS * ROOMS_PER_USER);
   assert.ok(byReceiver > 0 && byWorker > 0, 'both processes answered');
+
+  // One edit budget for the deployment, not one per process: idle, each holds half of it.
+  const shares = await waitFor(
+    'the two processes to share the edit budget',
+    async () => {
+      const both = [
+        await metric(slot.port, 'clawchat_edit_budget_share'),
+        await metric(workerPort, 'clawchat_edit_budget_share'),
+      ];
+      return both.every((share) => share === 50) ? both : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
+  assert.deepEqual(shares, [50, 50]);
 });

@@ -47,6 +47,13 @@ export class ActiveJobs {
     return this.byRoom.size;
   }
 
+  /** Jobs generating a reply now (the others are joins, commands and notices). */
+  get generatingCount(): number {
+    let n = 0;
+    for (const job of this.byRoom.values()) if (job.generating) n++;
+    return n;
+  }
+
   all(): ActiveJob[] {
     return [...this.byRoom.values()];
   }

@@ -1,6 +1,7 @@
-// The global edit budget. Every stored event costs the homeserver, so the sends of all the replies
-// streaming in this process share one token bucket of `budgetPerSecond` events/s (burst: one second's
-// worth).
+// The edit budget, this process's part. Every stored event costs the homeserver, so the sends of all
+// the replies streaming in this process share one token bucket of `budgetPerSecond` events/s (burst:
+// one second's worth). With several processes, `budgetPerSecond` is this process's share of the
+// deployment's budget, set again as the share changes (edit-budget-share.ts).
 // - Intermediate edits are sent only within the budget: a reply waits for a token, its turn and its own
 //   `intervalMs`. Turns go least recently served first: a reply enters the queue when it has new text
 //   and goes back to the end after each edit, so N streams wanting edits get about budget/N each.
@@ -36,19 +37,35 @@ export class EditScheduler {
   private tokens: number;
   private lastRefill: number;
   private timer: NodeJS.Timeout | undefined;
-  private readonly capacity: number;
-  private readonly maxDebt: number;
+  private perSecond: number;
+  private capacity: number;
+  private maxDebt: number;
   private readonly tickMs: number;
   private readonly now: () => number;
   private lastReportedWaiting = -1;
 
   constructor(private readonly options: EditSchedulerOptions) {
     this.now = options.now ?? Date.now;
-    this.capacity = Math.max(1, options.budgetPerSecond);
+    this.perSecond = options.budgetPerSecond;
+    this.capacity = Math.max(1, this.perSecond);
     this.maxDebt = -this.capacity;
     this.tokens = this.capacity;
     this.lastRefill = this.now();
     this.tickMs = options.tickMs ?? Math.max(10, Math.min(100, Math.floor(1000 / options.budgetPerSecond)));
+  }
+
+  /** Events/s from now on (this process's new share); tokens saved beyond one second of it are dropped. */
+  setBudgetPerSecond(perSecond: number): void {
+    if (!(perSecond >= 0)) throw new RangeError(`edit budget must be a number >= 0, got ${perSecond}`);
+    this.refill();
+    this.perSecond = perSecond;
+    this.capacity = Math.max(1, perSecond);
+    this.maxDebt = -this.capacity;
+    this.tokens = Math.max(this.maxDebt, Math.min(this.capacity, this.tokens));
+  }
+
+  get budgetPerSecond(): number {
+    return this.perSecond;
   }
 
   /** The reply has text not shown yet: it gets a slot when its turn, its interval and the budget allow. */
@@ -116,7 +133,7 @@ export class EditScheduler {
     const now = this.now();
     const elapsed = now - this.lastRefill;
     if (elapsed > 0) {
-      this.tokens = Math.min(this.capacity, this.tokens + (elapsed / 1000) * this.options.budgetPerSecond);
+      this.tokens = Math.min(this.capacity, this.tokens + (elapsed / 1000) * this.perSecond);
       this.lastRefill = now;
     }
   }

@@ -90,6 +90,11 @@ export function createMetrics() {
       help: 'Streaming replies with new text waiting for an edit slot',
       registers: [registry],
     }),
+    editBudgetShare: new Gauge({
+      name: 'clawchat_edit_budget_share',
+      help: "Events/s of the deployment's edit budget this process may use now (its share of EDIT_BUDGET_PER_SECOND)",
+      registers: [registry],
+    }),
   };
   return m;
 }

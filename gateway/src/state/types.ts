@@ -91,6 +91,25 @@ export interface StopSignals {
   consumeStops(queries: readonly { roomId: string; since: number }[]): Promise<string[]>;
 }
 
+/**
+ * The edit budget is one for the whole deployment: each gateway process reports how many replies it
+ * is streaming and learns what the other live processes report, to take its part of the budget.
+ */
+export interface EditBudgetShares {
+  /**
+   * Records this process's count, valid for `ttlMs` (a process that stops reporting stops counting),
+   * and returns the totals of the other processes whose reports are still valid.
+   */
+  report(processId: string, streams: number, ttlMs: number): Promise<OtherProcesses>;
+  /** The process leaves (shutdown): the others count without it at once. */
+  leave(processId: string): Promise<void>;
+}
+
+export interface OtherProcesses {
+  processes: number;
+  streams: number;
+}
+
 /** One bundle, built from config: in-process when REDIS_URL is unset, Redis otherwise. */
 export interface StateBackend {
   readonly kind: 'memory' | 'redis';
@@ -98,5 +117,6 @@ export interface StateBackend {
   store: ConversationStore;
   rateLimiter: RateLimiter;
   stops: StopSignals;
+  editBudget: EditBudgetShares;
   close(): Promise<void>;
 }

@@ -323,5 +323,34 @@ export function stateSuite(name: string, make: MakeBackend): void {
       assert.deepEqual(await stops.consumeStops(queries.map((q) => ({ ...q, since: before }))), ['!many-7']);
       assert.deepEqual(await stops.consumeStops(queries), [], 'consumed');
     });
+
+    describe('edit budget shares', () => {
+      const LONG_MS = 60_000;
+
+      test('each process sees the live others: how many, and their streams', async () => {
+        const { editBudget } = await backend();
+        assert.deepEqual(await editBudget.report('p1', 30, LONG_MS), { processes: 0, streams: 0 });
+        assert.deepEqual(await editBudget.report('p2', 10, LONG_MS), { processes: 1, streams: 30 });
+        assert.deepEqual(await editBudget.report('p3', 0, LONG_MS), { processes: 2, streams: 40 });
+        assert.deepEqual(await editBudget.report('p1', 5, LONG_MS), { processes: 2, streams: 10 });
+        assert.deepEqual(
+          await editBudget.report('p2', 10, LONG_MS),
+          { processes: 2, streams: 5 },
+          "a process's new report replaces its last",
+        );
+      });
+
+      test('a process that leaves, or stops reporting, no longer counts', async () => {
+        const { editBudget } = await backend();
+        await editBudget.report('leaving', 7, LONG_MS);
+        await editBudget.report('dying', 3, 300);
+        assert.deepEqual(await editBudget.report('staying', 1, LONG_MS), { processes: 2, streams: 10 });
+        await editBudget.leave('leaving');
+        await editBudget.leave('never-reported');
+        assert.deepEqual(await editBudget.report('staying', 1, LONG_MS), { processes: 1, streams: 3 });
+        await sleep(600); // past the dying process's last report
+        assert.deepEqual(await editBudget.report('staying', 1, LONG_MS), { processes: 0, streams: 0 });
+      });
+    });
   });
 }

@@ -1,11 +1,18 @@
 import type { ResolvedStateOptions } from '../options.ts';
 import type { StateBackend } from '../types.ts';
 import { MemoryConversationStore } from './conversation-store.ts';
+import { MemoryEditBudgetShares } from './edit-budget-shares.ts';
 import { MemoryRateLimiter } from './rate-limiter.ts';
 import { MemoryStopSignals } from './stop-signals.ts';
 import { MemoryWorkQueue } from './work-queue.ts';
 
-export { MemoryConversationStore, MemoryRateLimiter, MemoryStopSignals, MemoryWorkQueue };
+export {
+  MemoryConversationStore,
+  MemoryEditBudgetShares,
+  MemoryRateLimiter,
+  MemoryStopSignals,
+  MemoryWorkQueue,
+};
 
 export function createMemoryBackend(options: ResolvedStateOptions): StateBackend {
   const queue = new MemoryWorkQueue({ leaseMs: options.leaseMs, dedupeTtlSeconds: options.dedupeTtlSeconds });
@@ -18,6 +25,7 @@ export function createMemoryBackend(options: ResolvedStateOptions): StateBackend
     }),
     rateLimiter: new MemoryRateLimiter(options.rateLimit),
     stops: new MemoryStopSignals(),
+    editBudget: new MemoryEditBudgetShares(),
     close: () => queue.close(),
   };
 }

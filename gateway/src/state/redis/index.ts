@@ -2,11 +2,12 @@ import { Redis } from 'ioredis';
 import type { ResolvedStateOptions } from '../options.ts';
 import type { StateBackend } from '../types.ts';
 import { RedisConversationStore } from './conversation-store.ts';
+import { RedisEditBudgetShares } from './edit-budget-shares.ts';
 import { RedisRateLimiter } from './rate-limiter.ts';
 import { RedisStopSignals } from './stop-signals.ts';
 import { RedisWorkQueue } from './work-queue.ts';
 
-export { RedisConversationStore, RedisRateLimiter, RedisStopSignals, RedisWorkQueue };
+export { RedisConversationStore, RedisEditBudgetShares, RedisRateLimiter, RedisStopSignals, RedisWorkQueue };
 
 /** Connects (failing fast with a clear error when Redis is unreachable or too old) and builds the backend. */
 export async function createRedisBackend(
@@ -44,6 +45,7 @@ export async function createRedisBackend(
     }),
     rateLimiter: new RedisRateLimiter(redis, { keyPrefix, ...options.rateLimit }),
     stops: new RedisStopSignals(redis, keyPrefix),
+    editBudget: new RedisEditBudgetShares(redis, keyPrefix),
     close: async () => {
       await queue.close();
       await redis.quit().catch(() => redis.disconnect());
