@@ -37,17 +37,22 @@ mkdirSync(logs, { recursive: true });
 /** Where the homeserver pushes transactions to the gateway (the registration's `url`). */
 const gatewayUrl = (env.CLAWCHAT_GATEWAY_URL || `http://127.0.0.1:${gatewayPort}`).replace(/\/+$/, '');
 
+/** A file of the gateway's in the data folder, one per server name (the local one: the plain name). */
+function perServerFile(serverName: string, base: string, extension: string): string {
+  const name =
+    serverName === SERVER_NAME
+      ? `${base}.${extension}`
+      : `${base}.${serverName.replace(/[^A-Za-z0-9.-]/g, '_')}.${extension}`;
+  return join(data, 'gateway', name);
+}
+
 /**
  * The gateway's registration for a server name: made once with fresh tokens, kept across runs (its URL
  * follows GATEWAY_PORT / CLAWCHAT_GATEWAY_URL). One file per server name, so that pointing `npm start`
  * at another homeserver never changes the tokens a homeserver already loaded.
  */
 function gatewayRegistration(serverName: string): { path: string; asToken: string } {
-  const name =
-    serverName === SERVER_NAME
-      ? 'registration.yaml'
-      : `registration.${serverName.replace(/[^A-Za-z0-9.-]/g, '_')}.yaml`;
-  const path = join(data, 'gateway', name);
+  const path = perServerFile(serverName, 'registration', 'yaml');
   mkdirSync(join(data, 'gateway'), { recursive: true });
   if (existsSync(path)) {
     const existing = parseRegistration(readFileSync(path, 'utf8'), path);
@@ -241,6 +246,10 @@ try {
     GATEWAY_REGISTRATION_FILE: registration.path,
     GATEWAY_HOST: (external && env.GATEWAY_HOST) || '127.0.0.1',
     GATEWAY_PORT: String(gatewayPort),
+    // The embedded queue keeps its journal here: what was queued is answered after a restart.
+    ...(env.REDIS_URL
+      ? {}
+      : { QUEUE_JOURNAL_FILE: env.QUEUE_JOURNAL_FILE || perServerFile(serverName, 'queue', 'jsonl') }),
   });
   await waitForUrl(`http://127.0.0.1:${gatewayPort}/healthz`, 'the gateway', gateway, 60_000);
   console.log(`[clawchat] the gateway is up (log: ${join(logs, 'gateway.log')})`);

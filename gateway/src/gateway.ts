@@ -87,10 +87,12 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const state = await createStateBackend({
     redisUrl: config.redisUrl,
     keyPrefix: config.redisKeyPrefix,
+    ...(config.queueJournalFile && !config.redisUrl ? { journalPath: config.queueJournalFile } : {}),
     leaseMs: config.queueLeaseMs,
     ...(config.historyTtlSeconds ? { historyTtlSeconds: config.historyTtlSeconds } : {}),
     rateLimit: { capacity: config.rateLimitCapacity, refillPerSecond: config.rateLimitRefillPerSecond },
     onError: (error) => log.warn({ err: error }, 'state backend connection error'),
+    onWarning: (message) => log.warn(message),
   });
 
   const scheduler = new EditScheduler({

@@ -102,6 +102,16 @@ describe('config', () => {
     assert.deepEqual(configWarnings(loadConfig(base)), []);
   });
 
+  test('a queue journal beside REDIS_URL is ignored, with a warning', () => {
+    const journal = { QUEUE_JOURNAL_FILE: join(dir, 'queue.jsonl') };
+    assert.equal(loadConfig({ ...base, ...journal }).queueJournalFile, journal.QUEUE_JOURNAL_FILE);
+    assert.deepEqual(configWarnings(loadConfig({ ...base, ...journal })), []);
+    assert.match(
+      configWarnings(loadConfig({ ...base, ...journal, REDIS_URL: 'redis://127.0.0.1:6379' })).join('\n'),
+      /QUEUE_JOURNAL_FILE is ignored because REDIS_URL is set/,
+    );
+  });
+
   test('a bad value stops it with a message naming the key', () => {
     assert.equal(
       configError({ ...base, EDIT_INTERVAL_MS: 'abc' }),

@@ -9,8 +9,11 @@
 //   node --import tsx bench/src/gateway/alone.ts [--conversations 10000] [--ramp-seconds 20]
 //     [--ttft 300] [--tps 20] [--chunk 10] [--tokens 600] [--edit-budget 50] [--edit-interval 1000]
 //     [--backend memory|redis|both] [--max-concurrent N] [--homeserver-connections 32] [--timeout-seconds 150]
-//     [--heap-growing-percent P]
+//     [--heap-growing-percent P] [--queue-journal]
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { freePort } from '@clawchat/local-synapse';
@@ -65,6 +68,8 @@ const { values } = parseArgs({
     'heap-growing-percent': { type: 'string' },
     /** The gateway's LLM_THREAD_YOUNG_GENERATION_MB (0: V8's own); unset: the gateway's default. */
     'thread-young-generation-mb': { type: 'string' },
+    /** The memory backend on a queue journal (QUEUE_JOURNAL_FILE in a temporary folder), as `npm start` runs. */
+    'queue-journal': { type: 'boolean', default: false },
     /** Writes a V8 CPU profile of the gateway process (--cpu-prof) into this directory. */
     'gateway-cpu-prof': { type: 'string' },
   },
@@ -156,6 +161,9 @@ async function runOnce(backend: string) {
   for (const [flag, key] of Object.entries(GATEWAY_SETTING_FLAGS)) {
     const value = values[flag as keyof typeof GATEWAY_SETTING_FLAGS];
     if (value !== undefined) env[key] = String(Math.floor(num(flag, value)));
+  }
+  if (backend === 'memory' && values['queue-journal']) {
+    env.QUEUE_JOURNAL_FILE = join(mkdtempSync(join(tmpdir(), 'clawchat-bench-journal-')), 'queue.jsonl');
   }
   if (backend === 'redis') {
     env.REDIS_URL = 'redis://127.0.0.1:6379';

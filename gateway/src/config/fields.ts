@@ -160,6 +160,13 @@ export const fields = [
     { secret: true },
   ),
   field(
+    'queueJournalFile',
+    'QUEUE_JOURNAL_FILE',
+    text,
+    'a file path',
+    'Without REDIS_URL: the journal file of the in-process queue, so that the messages acknowledged to the homeserver and not yet answered are answered after a restart or a crash (`npm start` keeps it in its data folder). Unset: the queue is in memory only. Ignored with REDIS_URL (the Redis queue is durable itself).',
+  ),
+  field(
     'redisKeyPrefix',
     'REDIS_KEY_PREFIX',
     text,

@@ -27,6 +27,8 @@ export interface GatewayConfig {
   host: string;
   port: number;
   redisUrl?: string;
+  /** Journal of the in-process queue (no Redis); unset: in memory only. */
+  queueJournalFile?: string;
   redisKeyPrefix: string;
   llmProvider: 'anthropic' | 'openai' | 'demo';
   anthropicApiKey?: string;
@@ -167,6 +169,11 @@ export function configWarnings(config: GatewayConfig): string[] {
   if (config.llmProvider === 'demo' && (config.openaiApiKey || config.openaiBaseUrl)) {
     warnings.push(
       'OPENAI_API_KEY or OPENAI_BASE_URL is set but LLM_PROVIDER is not: answering with the demo provider. Set LLM_PROVIDER=openai to use that endpoint.',
+    );
+  }
+  if (config.redisUrl && config.queueJournalFile) {
+    warnings.push(
+      'QUEUE_JOURNAL_FILE is ignored because REDIS_URL is set: the Redis queue is durable itself.',
     );
   }
   return warnings;

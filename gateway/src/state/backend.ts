@@ -8,5 +8,5 @@ export async function createStateBackend(options: StateBackendOptions): Promise<
   const resolved = resolveStateOptions(options);
   if (resolved.redisUrl)
     return createRedisBackend({ ...resolved, redisUrl: resolved.redisUrl }, options.onError);
-  return createMemoryBackend(resolved);
+  return createMemoryBackend(resolved, options.onWarning);
 }

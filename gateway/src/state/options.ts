@@ -22,6 +22,11 @@ export const stateBackendOptionsSchema = z.object({
   historyTtlSeconds: z.number().int().positive().optional(),
   /** How long a job id is remembered to drop duplicate enqueues. */
   dedupeTtlSeconds: z.number().int().positive().default(86_400),
+  /**
+   * Memory backend: the queue's journal file, so that queued jobs survive a restart or a crash
+   * (absent: the queue is in memory only). Not used with Redis, whose queue is durable itself.
+   */
+  journalPath: z.preprocess((value) => (value === '' ? undefined : value), z.string().optional()),
   /** Memory backend bounds: rooms whose history is kept (least recently used dropped first). */
   maxRooms: z.number().int().positive().default(50_000),
 });
@@ -29,11 +34,13 @@ export const stateBackendOptionsSchema = z.object({
 export type StateBackendOptions = z.input<typeof stateBackendOptionsSchema> & {
   /** Redis connection errors (ioredis reconnects by itself); default: ignored. */
   onError?: (error: Error) => void;
+  /** What the backend noticed at start and could handle (a damaged journal line); default: ignored. */
+  onWarning?: (message: string) => void;
 };
 export type ResolvedStateOptions = z.output<typeof stateBackendOptionsSchema>;
 
 export function resolveStateOptions(options: StateBackendOptions): ResolvedStateOptions {
-  const { onError: _onError, ...rest } = options;
+  const { onError: _onError, onWarning: _onWarning, ...rest } = options;
   const parsed = stateBackendOptionsSchema.safeParse(rest);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`);

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
 import { createStateBackend } from '../../src/state/index.ts';
 import { TtlLru } from '../../src/state/memory/ttl-lru.ts';
 import { SAFE_LEASE_MS, stateSuite } from './state.suite.ts';
@@ -7,6 +10,14 @@ import { SAFE_LEASE_MS, stateSuite } from './state.suite.ts';
 const base = { leaseMs: SAFE_LEASE_MS, rateLimit: { capacity: 5, refillPerSecond: 1 } };
 
 stateSuite('memory', (overrides = {}) => createStateBackend({ ...base, ...overrides }));
+
+// The same behaviour with the queue journaled (each backend on a journal file of its own).
+const journals = mkdtempSync(join(tmpdir(), 'clawchat-journal-suite-'));
+after(() => rmSync(journals, { recursive: true, force: true }));
+let journalCount = 0;
+stateSuite('memory with a queue journal', (overrides = {}) =>
+  createStateBackend({ ...base, journalPath: join(journals, `queue-${++journalCount}.jsonl`), ...overrides }),
+);
 
 test('memory: no Redis URL (absent or empty) gives the in-process backend', async () => {
   for (const options of [base, { ...base, redisUrl: '' }]) {

@@ -14,8 +14,19 @@ export {
   MemoryWorkQueue,
 };
 
-export function createMemoryBackend(options: ResolvedStateOptions): StateBackend {
-  const queue = new MemoryWorkQueue({ leaseMs: options.leaseMs, dedupeTtlSeconds: options.dedupeTtlSeconds });
+export async function createMemoryBackend(
+  options: ResolvedStateOptions,
+  onWarning: (message: string) => void = () => {},
+): Promise<StateBackend> {
+  const { queue, skipped } = await MemoryWorkQueue.open({
+    leaseMs: options.leaseMs,
+    dedupeTtlSeconds: options.dedupeTtlSeconds,
+    ...(options.journalPath ? { journalPath: options.journalPath } : {}),
+  });
+  if (skipped > 0)
+    onWarning(
+      `queue journal ${options.journalPath}: ${skipped} damaged line(s) skipped; the jobs they held may be lost`,
+    );
   return {
     kind: 'memory',
     queue,

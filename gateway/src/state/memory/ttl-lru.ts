@@ -1,7 +1,7 @@
 // A Map bounded in size (least recently used evicted) and in age (per-entry expiry), so a
 // long-running process's memory does not grow without limit.
 export class TtlLru<V> {
-  private readonly entries = new Map<string, { value: V; expiresAt: number }>();
+  private readonly map = new Map<string, { value: V; expiresAt: number }>();
 
   constructor(
     private readonly maxEntries: number,
@@ -10,20 +10,26 @@ export class TtlLru<V> {
   ) {}
 
   get size(): number {
-    return this.entries.size;
+    return this.map.size;
   }
 
   get(key: string, now = Date.now()): V | undefined {
-    const entry = this.entries.get(key);
+    const entry = this.map.get(key);
     if (!entry) return undefined;
     if (entry.expiresAt && entry.expiresAt <= now) {
-      this.entries.delete(key);
+      this.map.delete(key);
       return undefined;
     }
     // Re-insert: Map iteration order is insertion order, so the first key is the least recent.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
+    this.map.delete(key);
+    this.map.set(key, entry);
     return entry.value;
+  }
+
+  /** The value without counting as a use (no reordering); undefined when absent or expired. */
+  peek(key: string, now = Date.now()): V | undefined {
+    const entry = this.map.get(key);
+    return entry && (!entry.expiresAt || entry.expiresAt > now) ? entry.value : undefined;
   }
 
   has(key: string): boolean {
@@ -31,19 +37,27 @@ export class TtlLru<V> {
   }
 
   set(key: string, value: V, ttlMs = this.ttlMs): void {
-    this.entries.delete(key);
-    this.entries.set(key, { value, expiresAt: ttlMs ? Date.now() + ttlMs : 0 });
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
+    this.map.delete(key);
+    this.map.set(key, { value, expiresAt: ttlMs ? Date.now() + ttlMs : 0 });
+    while (this.map.size > this.maxEntries) {
+      const oldest = this.map.keys().next().value as string;
+      this.map.delete(oldest);
+    }
+  }
+
+  /** The live entries, least recent first, with the time each has left (0: no expiry). */
+  *entries(now = Date.now()): IterableIterator<[key: string, value: V, ttlLeftMs: number]> {
+    for (const [key, entry] of this.map) {
+      if (!entry.expiresAt) yield [key, entry.value, 0];
+      else if (entry.expiresAt > now) yield [key, entry.value, entry.expiresAt - now];
     }
   }
 
   delete(key: string): boolean {
-    return this.entries.delete(key);
+    return this.map.delete(key);
   }
 
   clear(): void {
-    this.entries.clear();
+    this.map.clear();
   }
 }

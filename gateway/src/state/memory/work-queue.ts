@@ -1,8 +1,10 @@
 // In-process work queue: per-room FIFO, one job in progress per room, rooms served in the order
 // they became ready. Leases expire through timers; an expired room goes to the front of the ready
 // order and is re-delivered (same job, attempt + 1) to the next taker, unless its holder renews
-// first. Not durable across restarts: that is what the Redis backend is for.
+// first. With a journal (queue-journal.ts) it survives restarts and crashes: what was enqueued and
+// not completed is delivered again, a job that was in progress with its next attempt number.
 import type { Job, LeasedJob, WorkQueue } from '../types.ts';
+import { type JournalRecord, QueueJournal, type ReplayedQueue } from './queue-journal.ts';
 import { TtlLru } from './ttl-lru.ts';
 
 interface Lease {
@@ -29,6 +31,13 @@ export interface MemoryWorkQueueOptions {
   maxRememberedIds?: number;
 }
 
+export interface JournaledQueueOptions extends MemoryWorkQueueOptions {
+  /** The journal file; absent: the queue is in memory only. */
+  journalPath?: string;
+  /** See QueueJournalOptions. */
+  compactAfterLines?: number;
+}
+
 export class MemoryWorkQueue implements WorkQueue {
   private readonly rooms = new Map<string, Room>();
   /** Rooms handed back (released or lease expired): served before `ready`. */
@@ -36,7 +45,9 @@ export class MemoryWorkQueue implements WorkQueue {
   /** Rooms with a waiting job and no job in progress, in the order they became ready. */
   private readonly ready = new Set<string>();
   private readonly attempts = new Map<string, number>();
-  private readonly seen: TtlLru<true>;
+  /** Job ids seen, with when they were enqueued. */
+  private readonly seen: TtlLru<number>;
+  private journal: QueueJournal | undefined;
   private waiters: Waiter[] = [];
   private jobCount = 0;
   private tokenSeq = 0;
@@ -46,22 +57,82 @@ export class MemoryWorkQueue implements WorkQueue {
     this.seen = new TtlLru(options.maxRememberedIds ?? 200_000, options.dedupeTtlSeconds * 1000);
   }
 
+  /**
+   * A queue on its journal: what the journal holds is restored (and the file rewritten without what is
+   * no longer needed) before the queue is returned. `skipped`: damaged lines of the journal.
+   */
+  static async open(options: JournaledQueueOptions): Promise<{ queue: MemoryWorkQueue; skipped: number }> {
+    const queue = new MemoryWorkQueue(options);
+    if (!options.journalPath) return { queue, skipped: 0 };
+    const { journal, replayed } = await QueueJournal.open(options.journalPath, () => queue.snapshot(), {
+      ...(options.compactAfterLines ? { compactAfterLines: options.compactAfterLines } : {}),
+    });
+    queue.restore(replayed);
+    await journal.rewriteNow();
+    queue.journal = journal;
+    return { queue, skipped: replayed.skipped };
+  }
+
   async enqueue(job: Job): Promise<boolean> {
     if (this.closed) throw new Error('work queue: enqueue after close');
     if (this.seen.has(job.id)) return false;
-    this.seen.set(job.id, true);
+    const at = Date.now();
+    this.seen.set(job.id, at);
+    if (this.journal) {
+      try {
+        await this.journal.append({ t: 'enq', at, job }, true);
+      } catch (error) {
+        // Not stored: a re-sent transaction must be able to enqueue it again.
+        this.seen.delete(job.id);
+        throw error;
+      }
+      if (this.closed) throw new Error('work queue: closed while enqueueing');
+    }
+    this.add(structuredClone(job));
+    return true;
+  }
+
+  private add(job: Job, taken = 0): void {
+    if (taken > 0) this.attempts.set(job.id, taken);
     let room = this.rooms.get(job.roomId);
     if (!room) {
       room = { jobs: [] };
       this.rooms.set(job.roomId, room);
     }
-    room.jobs.push(structuredClone(job));
+    room.jobs.push(job);
     this.jobCount++;
     if (room.jobs.length === 1 && !room.lease) {
       this.ready.add(job.roomId);
       this.serveWaiters();
     }
-    return true;
+  }
+
+  private restore(replayed: ReplayedQueue): void {
+    const ttlMs = this.options.dedupeTtlSeconds * 1000;
+    const now = Date.now();
+    for (const { id, at } of replayed.seen) {
+      const left = at + ttlMs - now;
+      if (left > 0) this.seen.set(id, at, left);
+    }
+    for (const { job, at, taken } of replayed.pending) {
+      // A job still to do is remembered at least until it is done.
+      this.seen.set(job.id, at, ttlMs);
+      this.add(job, taken);
+    }
+  }
+
+  /** The queue's state as journal records: the ids seen of jobs done, then the jobs left, in order. */
+  private *snapshot(): Generator<JournalRecord> {
+    const now = Date.now();
+    const pending = new Set<string>();
+    for (const room of this.rooms.values()) for (const job of room.jobs) pending.add(job.id);
+    for (const [id, at] of this.seen.entries(now)) if (!pending.has(id)) yield { t: 'seen', id, at };
+    for (const room of this.rooms.values()) {
+      for (const job of room.jobs) {
+        yield { t: 'enq', at: this.seen.peek(job.id) ?? now, job };
+        for (let i = this.attempts.get(job.id) ?? 0; i > 0; i--) yield { t: 'take', id: job.id };
+      }
+    }
   }
 
   take(consumerId: string, blockMs: number): Promise<LeasedJob | null> {
@@ -93,6 +164,7 @@ export class MemoryWorkQueue implements WorkQueue {
     }
     this.waiters = [];
     for (const room of this.rooms.values()) if (room.lease) clearTimeout(room.lease.timer);
+    await this.journal?.close();
   }
 
   private nextRoom(): string | undefined {
@@ -114,6 +186,8 @@ export class MemoryWorkQueue implements WorkQueue {
       if (room.lease) clearTimeout(room.lease.timer); // a takeover: the old holder's lease is void
       const attempt = (this.attempts.get(job.id) ?? 0) + 1;
       this.attempts.set(job.id, attempt);
+      // Not waited for: at worst a job taken just before a crash is delivered again as attempt 1.
+      this.journal?.append({ t: 'take', id: job.id }, false);
       const token = ++this.tokenSeq;
       room.lease = { token, consumerId, timer: this.leaseTimer(roomId, token) };
       return this.leased(roomId, room, job, attempt, token);
@@ -159,6 +233,7 @@ export class MemoryWorkQueue implements WorkQueue {
         } else {
           this.rooms.delete(roomId);
         }
+        await this.journal?.append({ t: 'done', id: job.id }, true);
       },
       release: async () => {
         if (!owns() || !room.lease) return;
