@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { cacheDir, packageDir } from '../src/paths.ts';
@@ -13,6 +23,7 @@ import {
   ensureProvisioned,
   inspectCache,
   ProvisionError,
+  processesInRoot,
   SYNAPSE_SERIES,
   WHAT_TO_DO_INSTEAD,
 } from '../src/provision/rootfs.ts';
@@ -20,14 +31,22 @@ import { scratchDirs } from './fixtures/scratch.ts';
 
 const scratch = scratchDirs('clawchat-provision-');
 
+async function waitUntil(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** apt-get update's output, recorded (fixtures/apt/README.md says how). */
 function recorded(name: string): string {
   return readFileSync(join(packageDir, 'test/fixtures/apt', name), 'utf8');
 }
 
 /** The CLI's `provision`, run as a separate process, as a person runs it. */
-function provisionCli(env: NodeJS.ProcessEnv, wrapper: string[] = []) {
-  const argv = [process.execPath, '--import', 'tsx', join(packageDir, 'src/cli.ts'), 'provision'];
+function provisionCli(env: NodeJS.ProcessEnv, wrapper: string[] = [], flags: string[] = []) {
+  const argv = [process.execPath, '--import', 'tsx', join(packageDir, 'src/cli.ts'), 'provision', ...flags];
   const [command, ...args] = [...wrapper, ...argv];
   return spawnSync(command!, args, {
     encoding: 'utf8',
@@ -225,14 +244,71 @@ describe('prerequisites', () => {
     assert.match(result.stderr, /MATRIX_HOMESERVER_URL/);
   });
 
-  test('without debootstrap it stops before touching the cache and says what to install or do instead', () => {
-    // A PATH with everything provisioning looks for but debootstrap.
+  /** A PATH with everything provisioning looks for but debootstrap. */
+  function binWithoutDebootstrap(): string {
     const bin = scratch();
     for (const tool of ['sh', 'unshare', 'chroot']) {
       const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
       assert.ok(found, `${tool} is on this machine`);
       symlinkSync(found, join(bin, tool));
     }
+    return bin;
+  }
+
+  /** A cache whose root passes for ready (the files and marker the check looks at), without Synapse. */
+  function readyLookingCache() {
+    const cache = scratch();
+    const entry = cacheEntry(cache);
+    for (const file of ['usr/bin/python3', 'usr/lib/python3/dist-packages/synapse/__init__.py']) {
+      mkdirSync(join(entry.root, file, '..'), { recursive: true });
+      writeFileSync(join(entry.root, file), '');
+    }
+    const marker = {
+      root: entry.root,
+      synapseVersion: `${SYNAPSE_SERIES}.0`,
+      pythonVersion: '3.14.0',
+      series: SYNAPSE_SERIES,
+      archive: 'http://deb.invalid/debian',
+      provisionedAt: new Date().toISOString(),
+    };
+    writeFileSync(entry.marker, JSON.stringify(marker));
+    return { cache, entry };
+  }
+
+  test('a rebuild refuses to pull the root from under a process running in it', async () => {
+    const { cache, entry } = readyLookingCache();
+    // A process chrooted into the root, as a running Synapse is: /bin/sleep and what it links.
+    const libraries = spawnSync('ldd', ['/bin/sleep'], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .map((line) => /(\/\S+) \(0x/.exec(line)?.[1])
+      .filter((path): path is string => !!path);
+    for (const file of ['/bin/sleep', ...libraries]) {
+      mkdirSync(join(entry.root, file, '..'), { recursive: true });
+      copyFileSync(file, join(entry.root, file));
+    }
+    chmodSync(join(entry.root, 'bin/sleep'), 0o755);
+    const running = spawn('chroot', [entry.root, '/bin/sleep', '60'], { stdio: 'ignore' });
+    try {
+      await waitUntil(() => processesInRoot(entry.root).length > 0);
+      const result = provisionCli({ CLAWCHAT_CACHE_DIR: cache }, [], ['--rebuild']);
+      assert.equal(result.status, 1, result.stderr);
+      assert.match(result.stderr, new RegExp(`is in use by process ${running.pid}.*Nothing was changed`));
+      assert.ok(existsSync(entry.marker), 'the root is still ready');
+      assert.ok(existsSync(join(entry.root, 'bin/sleep')));
+    } finally {
+      running.kill('SIGKILL');
+    }
+  });
+
+  test('with a ready cache, debootstrap is not needed (only to build a root)', () => {
+    const { cache } = readyLookingCache();
+    const result = provisionCli({ PATH: binWithoutDebootstrap(), CLAWCHAT_CACHE_DIR: cache });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, new RegExp(`Synapse ${SYNAPSE_SERIES}\\.0 .* is ready in .*\\[ready\\]`));
+  });
+
+  test('without debootstrap it stops before touching the cache and says what to install or do instead', () => {
+    const bin = binWithoutDebootstrap();
     const cache = scratch();
     const result = provisionCli({ PATH: bin, CLAWCHAT_CACHE_DIR: cache });
     assert.equal(result.status, 1, result.stderr);

@@ -3,7 +3,15 @@
 // complete: a root without it was interrupted and is redone; a root whose Synapse does not import is
 // broken and is rebuilt. A file lock makes concurrent provisioning (two test workers) safe.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { cacheDir } from '../paths.ts';
@@ -60,14 +68,18 @@ export const WHAT_TO_DO_INSTEAD =
   '`npm start` at an existing homeserver with MATRIX_HOMESERVER_URL (and MATRIX_SERVER_NAME): it then starts ' +
   'no local Synapse and prints the gateway registration that homeserver must load.';
 
-/** Root, debootstrap and unshare are what provisioning and running need; says what to do when absent. */
-export function checkPrerequisites(): void {
+/**
+ * What running the cached root needs (root, unshare, chroot), and for building it also debootstrap;
+ * says what to do when something is absent. A machine with a ready cache needs no debootstrap.
+ */
+export function checkPrerequisites(purpose: 'run' | 'build'): void {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
     throw new ProvisionError(
       `The local Synapse needs root (it builds a Debian root with debootstrap and runs it with chroot). ${WHAT_TO_DO_INSTEAD}`,
     );
   }
-  for (const tool of ['debootstrap', 'unshare', 'chroot']) {
+  const tools = purpose === 'build' ? ['debootstrap', 'unshare', 'chroot'] : ['unshare', 'chroot'];
+  for (const tool of tools) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
       throw new ProvisionError(
         `'${tool}' is not installed. Install it with: apt-get install -y debootstrap util-linux coreutils. ${WHAT_TO_DO_INSTEAD}`,
@@ -95,6 +107,20 @@ export function inspectCache(cache: string, series = SYNAPSE_SERIES): CacheState
     return { state: 'broken', reason: `ready.json names Synapse ${marker.synapseVersion}, not ${series}.x` };
   }
   return { state: 'ready', marker: { ...marker, root: entry.root } };
+}
+
+/** Processes whose root directory is `root` (a local Synapse, or a command run in the root). */
+export function processesInRoot(root: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readlinkSync(`/proc/${name}/root`) === root) pids.push(Number(name));
+    } catch {
+      // Gone, or not ours to look at.
+    }
+  }
+  return pids;
 }
 
 /** Unmounts anything an interrupted run left mounted under the root, deepest first. */
@@ -275,10 +301,11 @@ export async function ensureProvisioned(options: ProvisionOptions = {}): Promise
   const series = options.series ?? SYNAPSE_SERIES;
   const log = options.log ?? ((line: string) => console.log(line));
   const env = options.env ?? process.env;
-  checkPrerequisites();
+  checkPrerequisites('run');
 
   const quick = inspectCache(cache, series);
   if (quick.state === 'ready' && !options.rebuild) return quick.marker;
+  checkPrerequisites('build');
 
   mkdirSync(cache, { recursive: true });
   const entry = cacheEntry(cache, series);
@@ -303,6 +330,12 @@ export async function ensureProvisioned(options: ProvisionOptions = {}): Promise
     if (state.state === 'ready' && !options.rebuild) {
       log('[synapse] another process provisioned the Debian root; reusing it.');
       return state.marker;
+    }
+    const users = existsSync(entry.root) ? processesInRoot(entry.root) : [];
+    if (users.length > 0) {
+      throw new ProvisionError(
+        `the Debian root ${entry.root} is in use by process ${users.join(', ')} (a local Synapse of \`npm start\` or of a test run): stop it, then provision again. Nothing was changed.`,
+      );
     }
     if (options.rebuild) {
       // The marker goes first: an interrupted rebuild is then seen as one, and redone.
