@@ -178,4 +178,20 @@ describe('queue journal', () => {
     assert.equal(await after.enqueue(job('!a', 2, { id: '$recent' })), false);
     await after.close();
   });
+
+  test('on a quiet gateway the text of answered messages leaves the file with the periodic rewrite', {
+    timeout: 30_000,
+  }, async () => {
+    const path = newPath();
+    const { queue } = await reopen(path, { rewriteEveryMs: 50 });
+    const secret = job('!quiet', 1, { event: { content: { body: 'private words 7f3a' } } });
+    await queue.enqueue(secret);
+    await (await queue.take('c', 0))!.complete();
+    while (readFileSync(path, 'utf8').includes('private words 7f3a'))
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    await queue.close();
+    const { queue: after } = await reopen(path);
+    assert.equal(await after.enqueue(secret), false, 'its id is still remembered');
+    await after.close();
+  });
 });

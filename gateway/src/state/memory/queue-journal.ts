@@ -121,6 +121,11 @@ export type Snapshot = () => Iterable<JournalRecord>;
 export interface QueueJournalOptions {
   /** Rewrite once this many lines were appended since the last rewrite and most are not needed. */
   compactAfterLines?: number;
+  /**
+   * Rewrite this often when anything was appended, so that the text of answered messages does not
+   * stay on disk for long on a quiet gateway (default one hour).
+   */
+  rewriteEveryMs?: number;
 }
 
 export class QueueJournal {
@@ -132,6 +137,7 @@ export class QueueJournal {
   private nextCheck: number;
   private closed = false;
   private readonly compactAfterLines: number;
+  private readonly timer: NodeJS.Timeout;
 
   private constructor(
     readonly path: string,
@@ -141,6 +147,11 @@ export class QueueJournal {
   ) {
     this.compactAfterLines = options.compactAfterLines ?? 50_000;
     this.nextCheck = this.compactAfterLines;
+    this.timer = setInterval(() => {
+      if (this.appendedSinceRewrite === 0 || this.closed) return;
+      this.chain = this.chain.then(() => this.compact(true)).catch(() => {});
+    }, options.rewriteEveryMs ?? 3_600_000);
+    this.timer.unref();
   }
 
   /**
@@ -202,6 +213,7 @@ export class QueueJournal {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.timer);
     this.chain = this.chain.then(() => this.flush());
     await this.chain;
     await this.file.close();

@@ -36,6 +36,7 @@ export interface JournaledQueueOptions extends MemoryWorkQueueOptions {
   journalPath?: string;
   /** See QueueJournalOptions. */
   compactAfterLines?: number;
+  rewriteEveryMs?: number;
 }
 
 export class MemoryWorkQueue implements WorkQueue {
@@ -66,6 +67,7 @@ export class MemoryWorkQueue implements WorkQueue {
     if (!options.journalPath) return { queue, skipped: 0 };
     const { journal, replayed } = await QueueJournal.open(options.journalPath, () => queue.snapshot(), {
       ...(options.compactAfterLines ? { compactAfterLines: options.compactAfterLines } : {}),
+      ...(options.rewriteEveryMs ? { rewriteEveryMs: options.rewriteEveryMs } : {}),
     });
     queue.restore(replayed);
     await journal.rewriteNow();
