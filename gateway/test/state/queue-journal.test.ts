@@ -194,4 +194,32 @@ describe('queue journal', () => {
     assert.equal(await after.enqueue(secret), false, 'its id is still remembered');
     await after.close();
   });
+
+  test('replay: a job enqueued again after its id expired counts; a repeat of a pending one does not', () => {
+    const header = '{"t":"clawchat-queue-journal","v":1}';
+    const line = (record: unknown) => JSON.stringify(record);
+    const x = job('!x', 1);
+    const y = job('!y', 1);
+    const text = [
+      header,
+      line({ t: 'seen', id: x.id, at: 1 }),
+      line({ t: 'enq', at: 2, job: x }),
+      line({ t: 'enq', at: 3, job: y }),
+      line({ t: 'take', id: y.id }),
+      line({ t: 'enq', at: 3, job: y }), // the overlap of a rewrite and the lines appended meanwhile
+      line({ t: 'enq', at: 4, job: job('!z', 1) }),
+      line({ t: 'done', id: job('!z', 1).id }),
+      '',
+    ].join('\n');
+    const replayed = replayJournal(text, 'x');
+    assert.deepEqual(
+      replayed.pending.map((p) => [p.job.id, p.at, p.taken]),
+      [
+        [x.id, 2, 0],
+        [y.id, 3, 1],
+      ],
+    );
+    assert.deepEqual(replayed.seen, [{ id: job('!z', 1).id, at: 4 }], 'a job done keeps its id');
+    assert.equal(replayed.skipped, 0);
+  });
 });

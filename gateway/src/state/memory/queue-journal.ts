@@ -81,7 +81,9 @@ export function replayJournal(text: string, path: string): ReplayedQueue {
     const record = parsed.data;
     switch (record.t) {
       case 'enq':
-        if (!pending.has(record.job.id) && !seen.has(record.job.id)) {
+        // Only a job already pending is a repeat (a rewrite and the lines appended meanwhile overlap);
+        // after a `seen`, it is enqueued again (its id had expired from the live queue's memory).
+        if (!pending.has(record.job.id)) {
           pending.set(record.job.id, { job: record.job as Job, at: record.at, taken: 0 });
           seen.set(record.job.id, record.at);
         }
@@ -115,8 +117,12 @@ function parseLine(line: string | undefined): unknown {
   }
 }
 
-/** What the queue holds now, as the records a rewritten journal starts with. */
-export type Snapshot = () => Iterable<JournalRecord>;
+/**
+ * What the queue holds now, as the records a rewritten journal starts with, and about how many there
+ * are. The records may be read across turns of the event loop while the queue goes on: what changes
+ * meanwhile is also in the lines appended after the rewrite, and replay is idempotent.
+ */
+export type Snapshot = () => { records: Iterable<JournalRecord>; size: number };
 
 export interface QueueJournalOptions {
   /** Rewrite once this many lines were appended since the last rewrite and most are not needed. */
@@ -255,8 +261,8 @@ export class QueueJournal {
    * appended to.
    */
   private async compact(force: boolean): Promise<void> {
-    const records = [...this.snapshot()];
-    if (!force && records.length * 2 > this.appendedSinceRewrite) {
+    const { records, size } = this.snapshot();
+    if (!force && size * 2 > this.appendedSinceRewrite) {
       this.nextCheck = this.appendedSinceRewrite + this.compactAfterLines;
       return;
     }
@@ -282,7 +288,8 @@ async function rewrite(path: string, records: Iterable<JournalRecord>): Promise<
     let chunk = `${JSON.stringify(HEADER)}\n`;
     for (const record of records) {
       chunk += `${JSON.stringify(record)}\n`;
-      if (chunk.length > 1 << 20) {
+      // Written (and the event loop let go) every 256 KB: a large rewrite never blocks for long.
+      if (chunk.length > 1 << 18) {
         await file.write(chunk);
         chunk = '';
       }

@@ -123,18 +123,27 @@ export class MemoryWorkQueue implements WorkQueue {
     }
   }
 
-  /** The queue's state as journal records: the ids seen of jobs done, then the jobs left, in order. */
-  private *snapshot(): Generator<JournalRecord> {
+  /**
+   * The queue's state as journal records: the jobs left, in order (taken now), then the ids of the
+   * jobs done (read as the rewrite goes; see Snapshot).
+   */
+  private snapshot(): { records: Iterable<JournalRecord>; size: number } {
     const now = Date.now();
+    const jobs: JournalRecord[] = [];
     const pending = new Set<string>();
-    for (const room of this.rooms.values()) for (const job of room.jobs) pending.add(job.id);
-    for (const [id, at] of this.seen.entries(now)) if (!pending.has(id)) yield { t: 'seen', id, at };
     for (const room of this.rooms.values()) {
       for (const job of room.jobs) {
-        yield { t: 'enq', at: this.seen.peek(job.id) ?? now, job };
-        for (let i = this.attempts.get(job.id) ?? 0; i > 0; i--) yield { t: 'take', id: job.id };
+        pending.add(job.id);
+        jobs.push({ t: 'enq', at: this.seen.peek(job.id) ?? now, job });
+        for (let i = this.attempts.get(job.id) ?? 0; i > 0; i--) jobs.push({ t: 'take', id: job.id });
       }
     }
+    const seen = this.seen;
+    function* records(): Generator<JournalRecord> {
+      yield* jobs;
+      for (const [id, at] of seen.entries()) if (!pending.has(id)) yield { t: 'seen', id, at };
+    }
+    return { records: records(), size: jobs.length + seen.size };
   }
 
   take(consumerId: string, blockMs: number): Promise<LeasedJob | null> {
