@@ -291,7 +291,7 @@ export const fields = [
     'EDIT_BUDGET_PER_SECOND',
     positiveNumber,
     'a positive number',
-    'Events per second the homeserver is given for intermediate streaming edits, for the whole deployment: the gateway processes on one Redis share it in proportion to the replies each streams, and the replies of a process share its part fairly. First posts and final edits are never held back but count against it (intermediate edits give way to them).',
+    'Events per second the homeserver is given for intermediate streaming edits, for the whole deployment: the gateway processes on one Redis and key prefix (one bot) share it in proportion to the replies each streams, and the replies of a process share its part fairly. First posts and final edits are never held back but count against it (intermediate edits give way to them).',
     { default: 50 },
   ),
   field(
