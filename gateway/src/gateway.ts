@@ -87,7 +87,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
   const state = await createStateBackend({
     redisUrl: config.redisUrl,
     keyPrefix: config.redisKeyPrefix,
-    ...(config.queueJournalFile && !config.redisUrl ? { journalPath: config.queueJournalFile } : {}),
+    ...(config.queueJournalFile ? { journalPath: config.queueJournalFile } : {}),
     leaseMs: config.queueLeaseMs,
     ...(config.historyTtlSeconds ? { historyTtlSeconds: config.historyTtlSeconds } : {}),
     rateLimit: { capacity: config.rateLimitCapacity, refillPerSecond: config.rateLimitRefillPerSecond },

@@ -178,7 +178,7 @@ for (const backend of ['memory', 'redis'] as Backend[]) {
 
     test('!stop stops the reply in progress; the partial text stays, marked stopped', async () => {
       const source = await alice.sendText(room, 'Please tell me a long story');
-      await waitFor('the story to start', async () => (await alice.repliesTo(room, source, bot))[0]);
+      await alice.firstReply(room, source, bot);
       const stop = await alice.sendText(room, '!stop');
       const reply = await alice.finalReply(room, source, bot);
       assert.equal(reply.state, 'stopped');

@@ -12,6 +12,7 @@ import { type FakeLlmServer, startFakeAnthropic } from './fakes/index.ts';
 import { gatewayEnv } from './support/gateway-env.ts';
 import { type GatewayProcess, spawnGateway } from './support/gateway-process.ts';
 import { TestUser } from './support/matrix-user.ts';
+import { metric } from './support/metrics.ts';
 import { waitFor } from './support/wait.ts';
 
 const REPLY = Array.from({ length: 200 }, (_, i) => `token${i}`).join(' ');
@@ -29,12 +30,6 @@ after(async () => {
   await fake?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function metric(port: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.split(' ')[1]) : 0;
-}
 
 test('killed with a reply streaming and a message queued, the embedded gateway answers both after a restart, once each', {
   timeout: 300_000,
@@ -54,10 +49,7 @@ test('killed with a reply streaming and a message queued, the embedded gateway a
   const alice = await TestUser.create(hs);
   const room = await alice.dmWith(slot.botUserId);
   const streaming = await alice.sendText(room, 'Count for me, slowly');
-  const started = await waitFor(
-    'the first reply to stream',
-    async () => (await alice.repliesTo(room, streaming, slot.botUserId))[0],
-  );
+  const started = await alice.firstReply(room, streaming, slot.botUserId);
   const queued = await alice.sendText(room, 'And then once more');
   // The invite, the first message and the queued one: acknowledged, so in the journal.
   await waitFor('the second message to be queued', async () =>

@@ -7,6 +7,7 @@ import type { RecordedRequest } from './fakes/index.ts';
 import { gatewayEnv } from './support/gateway-env.ts';
 import { spawnGateway } from './support/gateway-process.ts';
 import { TestUser } from './support/matrix-user.ts';
+import { metric } from './support/metrics.ts';
 import { mapLimit } from './support/pool.ts';
 import { sharedRedisSlot, useRedisGateways } from './support/redis-gateways.ts';
 import { waitFor } from './support/wait.ts';
@@ -17,14 +18,6 @@ const ROOMS_PER_USER = 10;
 const answer = (request: RecordedRequest) => `Answer to ${request.messages.at(-1)?.content}: done.`;
 
 const gateways = useRedisGateways({ reply: answer, tokensPerSecond: 40 });
-
-async function metric(port: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith(name))
-    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
-}
 
 test('two processes on one Redis answer 200 conversations exactly once, in order, on one edit budget', {
   timeout: 600_000,

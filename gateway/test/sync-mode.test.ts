@@ -6,7 +6,6 @@ import { after, before, test } from 'node:test';
 import { getTestHomeserver, type RegisteredUser, type TestHomeserver } from '@clawchat/local-synapse/harness';
 import { type GatewayProcess, spawnGateway } from './support/gateway-process.ts';
 import { TestUser } from './support/matrix-user.ts';
-import { waitFor } from './support/wait.ts';
 
 let hs: TestHomeserver;
 let botAccount: RegisteredUser;
@@ -47,10 +46,7 @@ test('sync mode with the demo provider: an invite is accepted and a message answ
 
   // Graceful shutdown: SIGTERM while a reply streams; the reply still ends `done`, the exit is clean.
   const second = await alice.sendText(room, 'And again');
-  await waitFor(
-    'the second reply to start',
-    async () => (await alice.repliesTo(room, second, botAccount.userId))[0],
-  );
+  await alice.firstReply(room, second, botAccount.userId);
   const code = await gateway.stop('SIGTERM');
   assert.equal(code, 0);
   const finished = await alice.finalReply(room, second, botAccount.userId, 10_000);

@@ -26,10 +26,7 @@ test('a process killed mid-reply, or stopped without time to finish: another fin
   const alice = await TestUser.create(hs);
   const room = await alice.dmWith(slot.botUserId);
   const source = await alice.sendText(room, 'Count for me, slowly');
-  const started = await waitFor(
-    'the reply to start streaming',
-    async () => (await alice.repliesTo(room, source, slot.botUserId))[0],
-  );
+  const started = await alice.firstReply(room, source, slot.botUserId);
   assert.equal(started.state, 'streaming');
   await first.stop('SIGKILL');
 
@@ -59,10 +56,7 @@ test('a process killed mid-reply, or stopped without time to finish: another fin
     [second, Number(second.logs.find((l) => l.msg === 'gateway started')!.port)],
   ]);
   const handedBack = await alice.sendText(room, 'Count again');
-  const streaming = await waitFor(
-    'the next reply to start streaming',
-    async () => (await alice.repliesTo(room, handedBack, slot.botUserId))[0],
-  );
+  const streaming = await alice.firstReply(room, handedBack, slot.botUserId);
   const holder = await waitFor('the process writing it', async () => {
     for (const [proc, port] of ports) {
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();

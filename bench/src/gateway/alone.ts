@@ -11,7 +11,7 @@
 //     [--backend memory|redis|both] [--max-concurrent N] [--homeserver-connections 32] [--timeout-seconds 150]
 //     [--heap-growing-percent P] [--queue-journal]
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -162,9 +162,11 @@ async function runOnce(backend: string) {
     const value = values[flag as keyof typeof GATEWAY_SETTING_FLAGS];
     if (value !== undefined) env[key] = String(Math.floor(num(flag, value)));
   }
-  if (backend === 'memory' && values['queue-journal']) {
-    env.QUEUE_JOURNAL_FILE = join(mkdtempSync(join(tmpdir(), 'clawchat-bench-journal-')), 'queue.jsonl');
-  }
+  const journalDir =
+    backend === 'memory' && values['queue-journal']
+      ? mkdtempSync(join(tmpdir(), 'clawchat-bench-journal-'))
+      : undefined;
+  if (journalDir) env.QUEUE_JOURNAL_FILE = join(journalDir, 'queue.jsonl');
   if (backend === 'redis') {
     env.REDIS_URL = 'redis://127.0.0.1:6379';
     env.REDIS_KEY_PREFIX = redisPrefix;
@@ -337,6 +339,7 @@ async function runOnce(backend: string) {
   const shutdownStart = now();
   await stopChild(gateway.child, 20_000);
   const shutdownMs = now() - shutdownStart;
+  if (journalDir) rmSync(journalDir, { recursive: true, force: true });
   await stopChild(fake.child);
   await hs.close();
   const keysDeleted = backend === 'redis' ? deleteKeys(redisPrefix) : 0;

@@ -25,7 +25,7 @@ export interface EditBudgetShareOptions {
   refreshMs?: number;
 }
 
-export const SHARE_REFRESH_MS = 1000;
+const SHARE_REFRESH_MS = 1000;
 /** A report counts for this many refreshes: a process that misses them (crashed, stalled) stops counting. */
 const REPORT_VALID_REFRESHES = 3;
 

@@ -37,18 +37,16 @@ export class EditScheduler {
   private tokens: number;
   private lastRefill: number;
   private timer: NodeJS.Timeout | undefined;
-  private perSecond: number;
-  private capacity: number;
-  private maxDebt: number;
+  private perSecond = 0;
+  private capacity = 1;
+  private maxDebt = -1;
   private readonly tickMs: number;
   private readonly now: () => number;
   private lastReportedWaiting = -1;
 
   constructor(private readonly options: EditSchedulerOptions) {
     this.now = options.now ?? Date.now;
-    this.perSecond = options.budgetPerSecond;
-    this.capacity = Math.max(1, this.perSecond);
-    this.maxDebt = -this.capacity;
+    this.setRate(options.budgetPerSecond);
     this.tokens = this.capacity;
     this.lastRefill = this.now();
     this.tickMs = options.tickMs ?? Math.max(10, Math.min(100, Math.floor(1000 / options.budgetPerSecond)));
@@ -58,10 +56,15 @@ export class EditScheduler {
   setBudgetPerSecond(perSecond: number): void {
     if (!(perSecond >= 0)) throw new RangeError(`edit budget must be a number >= 0, got ${perSecond}`);
     this.refill();
+    this.setRate(perSecond);
+    this.tokens = Math.max(this.maxDebt, Math.min(this.capacity, this.tokens));
+  }
+
+  /** The bucket saves up at most one second of budget, and mandatory sends owe at most as much. */
+  private setRate(perSecond: number): void {
     this.perSecond = perSecond;
     this.capacity = Math.max(1, perSecond);
     this.maxDebt = -this.capacity;
-    this.tokens = Math.max(this.maxDebt, Math.min(this.capacity, this.tokens));
   }
 
   get budgetPerSecond(): number {

@@ -1,10 +1,13 @@
 // Options of the state backend, validated so that a bad value names itself.
 import { z } from 'zod';
 
+/** An empty string (an environment variable set to nothing) is the same as unset. */
+const emptyAsUnset = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema);
+
 export const stateBackendOptionsSchema = z.object({
   /** `redis://` or `rediss://`; absent = in-process state (one gateway process). */
-  redisUrl: z.preprocess(
-    (value) => (value === '' ? undefined : value),
+  redisUrl: emptyAsUnset(
     z
       .string()
       .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
@@ -26,7 +29,7 @@ export const stateBackendOptionsSchema = z.object({
    * Memory backend: the queue's journal file, so that queued jobs survive a restart or a crash
    * (absent: the queue is in memory only). Not used with Redis, whose queue is durable itself.
    */
-  journalPath: z.preprocess((value) => (value === '' ? undefined : value), z.string().optional()),
+  journalPath: emptyAsUnset(z.string().optional()),
   /** Memory backend bounds: rooms whose history is kept (least recently used dropped first). */
   maxRooms: z.number().int().positive().default(50_000),
 });

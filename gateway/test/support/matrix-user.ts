@@ -111,6 +111,14 @@ export class TestUser {
     });
   }
 
+  /** Waits until the bot has posted its answer to `sourceEventId` (streaming or not) and returns it. */
+  async firstReply(roomId: string, sourceEventId: string, botUserId: string): Promise<ObservedReply> {
+    return waitFor(
+      `the bot's reply to ${sourceEventId} to be posted`,
+      async () => (await this.repliesTo(roomId, sourceEventId, botUserId))[0],
+    );
+  }
+
   /** Waits until the bot's answer to `sourceEventId` is final (not streaming) and returns it. */
   async finalReply(
     roomId: string,

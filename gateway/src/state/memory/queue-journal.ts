@@ -5,7 +5,8 @@
 //   one sync, and thousands of conversations a few hundred syncs a second at most.
 // - At open the file is replayed, then rewritten with only what is still needed: the jobs not
 //   completed (in order, with how often they were taken) and the ids of recent ones (a re-sent
-//   transaction is still a no-op). The same rewrite runs again once most lines are no longer needed.
+//   transaction is still a no-op). The same rewrite runs again once most lines are no longer needed,
+//   and every `rewriteEveryMs` when anything was appended.
 // - Replay forgives what a crash can leave (a last line cut mid-write, never acknowledged) and skips a
 //   damaged line with a warning; a file that is not a journal is refused, never overwritten.
 import { type FileHandle, mkdir, open, readFile, rename } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { z } from 'zod';
 import type { Job } from '../types.ts';
 
 const HEADER = { t: 'clawchat-queue-journal', v: 1 } as const;
+const headerSchema = z.object({ t: z.literal(HEADER.t), v: z.unknown() });
 
 const jobSchema = z.object({
   id: z.string().min(1),
@@ -59,17 +61,17 @@ export function replayJournal(text: string, path: string): ReplayedQueue {
   const lines = text.split('\n');
   // After the last newline: nothing, or a line cut mid-write by a crash (never acknowledged): dropped.
   lines.pop();
-  const header = parseLine(lines[0]);
-  if (!header || typeof header !== 'object' || (header as { t?: unknown }).t !== HEADER.t) {
+  const header = headerSchema.safeParse(parseLine(lines[0]));
+  if (!header.success) {
     throw new JournalFileError(
       path,
       'is not a ClawChat queue journal (its first line is not the header); refusing to use or overwrite it. Point QUEUE_JOURNAL_FILE at a new file.',
     );
   }
-  if ((header as { v?: unknown }).v !== HEADER.v) {
+  if (header.data.v !== HEADER.v) {
     throw new JournalFileError(
       path,
-      `has version ${String((header as { v?: unknown }).v)}, this gateway reads version ${HEADER.v}`,
+      `has version ${String(header.data.v)}, this gateway reads version ${HEADER.v}`,
     );
   }
   for (const line of lines.slice(1)) {
@@ -154,8 +156,7 @@ export class QueueJournal {
     this.compactAfterLines = options.compactAfterLines ?? 50_000;
     this.nextCheck = this.compactAfterLines;
     this.timer = setInterval(() => {
-      if (this.appendedSinceRewrite === 0 || this.closed) return;
-      this.chain = this.chain.then(() => this.compact(true)).catch(() => {});
+      if (this.appendedSinceRewrite > 0 && !this.closed) this.rewriteNow().catch(() => {});
     }, options.rewriteEveryMs ?? 3_600_000);
     this.timer.unref();
   }
@@ -190,7 +191,7 @@ export class QueueJournal {
     }
   }
 
-  /** Rewrites the journal from the queue's state now (after a replay). */
+  /** Rewrites the journal from the queue's state now (after a replay, and on the timer). */
   rewriteNow(): Promise<void> {
     const step = this.chain.then(() => this.compact(true));
     this.chain = step.catch(() => {});

@@ -45,11 +45,10 @@ export class TtlLru<V> {
     }
   }
 
-  /** The live entries, least recent first, with the time each has left (0: no expiry). */
-  *entries(now = Date.now()): IterableIterator<[key: string, value: V, ttlLeftMs: number]> {
+  /** The live entries, least recent first. */
+  *entries(now = Date.now()): IterableIterator<[key: string, value: V]> {
     for (const [key, entry] of this.map) {
-      if (!entry.expiresAt) yield [key, entry.value, 0];
-      else if (entry.expiresAt > now) yield [key, entry.value, entry.expiresAt - now];
+      if (!entry.expiresAt || entry.expiresAt > now) yield [key, entry.value];
     }
   }
 

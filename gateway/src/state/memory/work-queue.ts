@@ -4,7 +4,12 @@
 // first. With a journal (queue-journal.ts) it survives restarts and crashes: what was enqueued and
 // not completed is delivered again, a job that was in progress with its next attempt number.
 import type { Job, LeasedJob, WorkQueue } from '../types.ts';
-import { type JournalRecord, QueueJournal, type ReplayedQueue } from './queue-journal.ts';
+import {
+  type JournalRecord,
+  QueueJournal,
+  type QueueJournalOptions,
+  type ReplayedQueue,
+} from './queue-journal.ts';
 import { TtlLru } from './ttl-lru.ts';
 
 interface Lease {
@@ -31,12 +36,9 @@ export interface MemoryWorkQueueOptions {
   maxRememberedIds?: number;
 }
 
-export interface JournaledQueueOptions extends MemoryWorkQueueOptions {
+export interface JournaledQueueOptions extends MemoryWorkQueueOptions, QueueJournalOptions {
   /** The journal file; absent: the queue is in memory only. */
   journalPath?: string;
-  /** See QueueJournalOptions. */
-  compactAfterLines?: number;
-  rewriteEveryMs?: number;
 }
 
 export class MemoryWorkQueue implements WorkQueue {
@@ -65,10 +67,11 @@ export class MemoryWorkQueue implements WorkQueue {
   static async open(options: JournaledQueueOptions): Promise<{ queue: MemoryWorkQueue; skipped: number }> {
     const queue = new MemoryWorkQueue(options);
     if (!options.journalPath) return { queue, skipped: 0 };
-    const { journal, replayed } = await QueueJournal.open(options.journalPath, () => queue.snapshot(), {
-      ...(options.compactAfterLines ? { compactAfterLines: options.compactAfterLines } : {}),
-      ...(options.rewriteEveryMs ? { rewriteEveryMs: options.rewriteEveryMs } : {}),
-    });
+    const { journal, replayed } = await QueueJournal.open(
+      options.journalPath,
+      () => queue.snapshot(),
+      options,
+    );
     queue.restore(replayed);
     await journal.rewriteNow();
     queue.journal = journal;

@@ -69,17 +69,17 @@ export const WHAT_TO_DO_INSTEAD =
   'no local Synapse and prints the gateway registration that homeserver must load.';
 
 /**
- * What running the cached root needs (root, unshare, chroot), and for building it also debootstrap;
- * says what to do when something is absent. A machine with a ready cache needs no debootstrap.
+ * `run`: what running the cached root needs (root, unshare, chroot); `build`: what building one needs
+ * beyond that (debootstrap), so a machine with a ready cache needs no debootstrap. Says what to do
+ * when something is absent.
  */
 export function checkPrerequisites(purpose: 'run' | 'build'): void {
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+  if (purpose === 'run' && typeof process.getuid === 'function' && process.getuid() !== 0) {
     throw new ProvisionError(
       `The local Synapse needs root (it builds a Debian root with debootstrap and runs it with chroot). ${WHAT_TO_DO_INSTEAD}`,
     );
   }
-  const tools = purpose === 'build' ? ['debootstrap', 'unshare', 'chroot'] : ['unshare', 'chroot'];
-  for (const tool of tools) {
+  for (const tool of purpose === 'build' ? ['debootstrap'] : ['unshare', 'chroot']) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
       throw new ProvisionError(
         `'${tool}' is not installed. Install it with: apt-get install -y debootstrap util-linux coreutils. ${WHAT_TO_DO_INSTEAD}`,
