@@ -72,6 +72,8 @@ const { values } = parseArgs({
     'queue-journal': { type: 'boolean', default: false },
     /** Writes a V8 CPU profile of the gateway process (--cpu-prof) into this directory. */
     'gateway-cpu-prof': { type: 'string' },
+    /** A V8/Node flag for the gateway process, e.g. --gateway-node-flag=--max-semi-space-size=64 (repeatable). */
+    'gateway-node-flag': { type: 'string', multiple: true, default: [] },
   },
   strict: true,
 });
@@ -118,7 +120,7 @@ async function runOnce(backend: string) {
   }));
   const byRoom = new Map(conversations.map((c) => [c.roomId, c]));
 
-  const fake = await startFakeLlm({ ttftMs, tokensPerSecond: tps, chunk, tokens });
+  const fake = await startFakeLlm({ ttftMs, tokensPerSecond: tps, chunk, tokens, tls: streamArgs.llmTls });
   const hs = new StandinHomeserver(BOT, (roomId) => {
     const c = byRoom.get(roomId);
     return c ? [`@benchuser${c.i}:${SERVER}`, BOT] : [BOT];
@@ -150,6 +152,7 @@ async function runOnce(backend: string) {
     LLM_PROVIDER: 'anthropic',
     ANTHROPIC_API_KEY: 'bench-key',
     ANTHROPIC_BASE_URL: fake.url,
+    ...(fake.caFile ? { NODE_EXTRA_CA_CERTS: fake.caFile } : {}),
     ANTHROPIC_MODEL: 'fake-model',
     EDIT_BUDGET_PER_SECOND: String(editBudget),
     LLM_STREAM_THREADS: String(streamArgs.streamThreads),
@@ -171,9 +174,10 @@ async function runOnce(backend: string) {
     env.REDIS_URL = 'redis://127.0.0.1:6379';
     env.REDIS_KEY_PREFIX = redisPrefix;
   }
-  const nodeArgs = values['gateway-cpu-prof']
-    ? ['--cpu-prof', `--cpu-prof-dir=${values['gateway-cpu-prof']}`]
-    : [];
+  const nodeArgs = [
+    ...values['gateway-node-flag'],
+    ...(values['gateway-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['gateway-cpu-prof']}`] : []),
+  ];
   const gateway = await startGateway(env, gatewayPort, nodeArgs);
   const gatewayPid = gateway.child.pid!;
   console.log(
@@ -335,7 +339,7 @@ async function runOnce(backend: string) {
   const machine = sampler.machine(processes);
   lag.disable();
   const redisCpuAfter = backend === 'redis' ? redisCpuSeconds() : undefined;
-  const timing = await fakeLlmTimings(fake.url);
+  const timing = await fakeLlmTimings(fake);
   const shutdownStart = now();
   await stopChild(gateway.child, 20_000);
   const shutdownMs = now() - shutdownStart;
@@ -361,6 +365,8 @@ async function runOnce(backend: string) {
   let notDone = 0;
   let noLlmCall = 0;
   const examples: string[] = [];
+  /** Gateway-added latency by the second of the ramp its message was due in. */
+  const addedBySecond: number[][] = [];
   for (const c of conversations) {
     const record = hs.rooms.get(c.roomId);
     const t = timing.timings[c.tag];
@@ -398,6 +404,9 @@ async function runOnce(backend: string) {
       const ownTtft = t[1] - t[0];
       llmTtft.push(ownTtft);
       added.push(first - c.dueAt - ownTtft);
+      const second = Math.max(0, Math.floor((c.dueAt - start) / 1000));
+      addedBySecond[second] ??= [];
+      addedBySecond[second].push(first - c.dueAt - ownTtft);
       preLlm.push(t[0] - c.dueAt);
       tokenToPost.push(first - t[1]);
       if (record.finalAt !== undefined && t[2] > 0) lastTokenToFinal.push(record.finalAt - t[2]);
@@ -463,6 +472,9 @@ async function runOnce(backend: string) {
     },
     latencyMs: {
       gatewayAdded: addedSummary,
+      /** Where the tail is: the first second holds the process's cold start (JIT, first connections). */
+      gatewayAddedBySecondOfRamp: Array.from(addedBySecond, (xs) => summarize(xs ?? [])),
+      gatewayAddedAfterFirstSecond: summarize(addedBySecond.slice(1).flatMap((xs) => xs ?? [])),
       gatewayAddedNote:
         'push of the transaction → first /send of the reply, minus the fake LLM’s own time to first token for that request (its first token write − request arrival)',
       pushToFirstPost: summarize(pushToFirstPost),
@@ -544,6 +556,10 @@ function report(r: Awaited<ReturnType<typeof runOnce>>): void {
       `before the LLM call p50 ${lat.preLlm.p50} p99 ${lat.preLlm.p99} ms (due → joined_members p50 ${lat.dueToJoinedMembersRequest.p50}, → /messages p50 ${lat.dueToHistoryRequest.p50}, /messages → LLM request p50 ${lat.historyRequestToLlmRequest.p50} p99 ${lat.historyRequestToLlmRequest.p99}); first token → first post p50 ${lat.firstTokenToFirstPost.p50} p99 ${lat.firstTokenToFirstPost.p99} ms; ` +
       `last token → final edit p50 ${lat.lastTokenToFinalEdit.p50} p99 ${lat.lastTokenToFinalEdit.p99} ms; transaction ack p99 ${lat.transactionRoundTrip.p99} ms`,
   );
+  console.log(
+    `${l} gateway-added p99 by second of the ramp: ${lat.gatewayAddedBySecondOfRamp.map((x) => Math.round(x.p99)).join(' ')} ms; ` +
+      `after the first second (the process's cold start) p50 ${lat.gatewayAddedAfterFirstSecond.p50} p99 ${lat.gatewayAddedAfterFirstSecond.p99} ms`,
+  );
   const h = r.homeserver;
   console.log(
     `${l} homeserver events/s (budget ${h.editBudgetPerSecond}): all stored events mean ${h.storedEventsPerSecond.mean} peak ${h.storedEventsPerSecond.peak}; ` +
@@ -576,7 +592,7 @@ try {
     `[gateway-alone] ${N} conversations ramped over ${rampSeconds} s; fake LLM TTFT ${ttftMs} ms, ${tps} tokens/s, ` +
       `${chunk} tokens per SSE event, ${tokens}-token replies (${streamSeconds} s each); edit budget ${editBudget}/s, ` +
       `interval ${editInterval} ms; MAX_CONCURRENT_LLM_CALLS=${maxConcurrent}; LLM_STREAM_THREADS=${streamArgs.streamThreads}; backends: ${backends.join(', ')}; ` +
-      `new rooms by invite: ${values.invite ? 'yes' : 'no'}`,
+      `new rooms by invite: ${values.invite ? 'yes' : 'no'}; LLM over ${streamArgs.llmTls ? 'HTTPS (TLS 1.3)' : 'plain HTTP'}`,
   );
   for (const backend of backends) {
     const result = await runOnce(backend);

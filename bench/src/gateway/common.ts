@@ -27,6 +27,8 @@ export function streamOptions(defaults: { tps: string; chunk: string; tokens: st
     'edit-interval': { type: 'string', default: '1000' },
     backend: { type: 'string', default: 'memory' },
     'stream-threads': { type: 'string', default: '1' },
+    /** The fake LLM serves HTTPS (TLS 1.3, a throw-away certificate the gateway trusts), as providers do. */
+    'llm-tls': { type: 'boolean', default: false },
   } as const;
 }
 
@@ -39,9 +41,17 @@ export interface StreamSettings {
   editInterval: number;
   /** The gateway's LLM_STREAM_THREADS. */
   streamThreads: number;
+  /** The fake LLM over HTTPS. */
+  llmTls: boolean;
 }
 
-type StreamValues = { [K in keyof ReturnType<typeof streamOptions>]?: string | undefined };
+type StreamValues = {
+  [K in keyof ReturnType<typeof streamOptions>]?: ReturnType<typeof streamOptions>[K] extends {
+    type: 'boolean';
+  }
+    ? boolean | undefined
+    : string | undefined;
+};
 
 /** The values of `streamOptions`, checked. */
 export function streamSettings(values: StreamValues): StreamSettings {
@@ -53,6 +63,7 @@ export function streamSettings(values: StreamValues): StreamSettings {
     editBudget: num('edit-budget', values['edit-budget'], 1),
     editInterval: Math.floor(num('edit-interval', values['edit-interval'], 1)),
     streamThreads: Math.floor(num('stream-threads', values['stream-threads'], 0)),
+    llmTls: values['llm-tls'] ?? false,
   };
 }
 
@@ -73,6 +84,7 @@ export function streamSettingsResult(s: StreamSettings) {
     editBudgetPerSecond: s.editBudget,
     editIntervalMs: s.editInterval,
     llmStreamThreads: s.streamThreads,
+    llmTls: s.llmTls,
   };
 }
 

@@ -5,8 +5,13 @@
 // the driver can subtract the model's own latency exactly:
 //   GET /bench/timings → { timings: { [tag]: [receivedAt, firstTokenAt, endAt] }, ... } (epoch ms)
 //   node --import tsx bench/src/gateway/fake-llm.ts --ttft 300 --tps 50 --chunk 1 --tokens 150
-// Prints one JSON line {"url","port"} once listening; stops on SIGTERM/SIGINT.
-import { createServer, type ServerResponse } from 'node:http';
+//     [--tls-cert cert.pem --tls-key key.pem]
+// With a certificate the Messages API is served over HTTPS (as real providers serve it: the TLS work is
+// part of what a stream costs its client) and the /bench endpoints over plain HTTP on a second port.
+// Prints one JSON line {"url","port","controlUrl"} once listening; stops on SIGTERM/SIGINT.
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -24,6 +29,8 @@ const { values } = parseArgs({
     tps: { type: 'string', default: '50' },
     chunk: { type: 'string', default: '1' },
     tokens: { type: 'string', default: '150' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
   },
   strict: true,
 });
@@ -109,8 +116,13 @@ function stream(res: ServerResponse, tag: string, model: string, receivedAt: num
   setTimeout(next, ttftMs);
 }
 
-const server = createServer((req, res) => {
-  const path = (req.url ?? '/').split('?')[0];
+if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
+  process.stderr.write('--tls-cert and --tls-key go together\n');
+  process.exit(2);
+}
+
+/** The benchmark's own endpoints; false when the request is not one of them. */
+function control(req: IncomingMessage, res: ServerResponse, path: string | undefined): boolean {
   if (req.method === 'GET' && path === '/bench/timings') {
     const body = JSON.stringify({
       requests,
@@ -122,18 +134,31 @@ const server = createServer((req, res) => {
       timings: Object.fromEntries(timings),
     });
     res.writeHead(200, { 'content-type': 'application/json' }).end(body);
-    return;
+    return true;
   }
   if (req.method === 'POST' && path === '/bench/reset') {
     timings.clear();
     res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    return;
+    return true;
   }
+  return false;
+}
+
+function notFound(res: ServerResponse, path: string | undefined): void {
+  res.writeHead(404, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: `no route ${path}` } }));
+}
+
+const tls =
+  values['tls-cert'] && values['tls-key']
+    ? { cert: readFileSync(values['tls-cert']), key: readFileSync(values['tls-key']) }
+    : undefined;
+
+function api(req: IncomingMessage, res: ServerResponse): void {
+  const path = (req.url ?? '/').split('?')[0];
+  if (!tls && control(req, res, path)) return;
   if (req.method !== 'POST' || path !== '/v1/messages') {
-    res.writeHead(404, { 'content-type': 'application/json' });
-    res.end(
-      JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: `no route ${path}` } }),
-    );
+    notFound(res, path);
     return;
   }
   requests++;
@@ -163,15 +188,30 @@ const server = createServer((req, res) => {
     }
     stream(res, tag, body.model ?? 'fake', receivedAt);
   });
-});
+}
+
+const server = tls ? createTlsServer({ ...tls, minVersion: 'TLSv1.3' }, api) : createServer(api);
 server.keepAliveTimeout = 60_000;
 server.requestTimeout = 0;
 server.headersTimeout = 0;
-server.listen({ host: '127.0.0.1', port: Number(values.port), backlog: 8192 }, () => {
-  const { port } = server.address() as AddressInfo;
-  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}`, port })}\n`);
-});
+const controlServer = tls
+  ? createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (!control(req, res, path)) notFound(res, path);
+    })
+  : undefined;
+
+const listen = (s: typeof server | NonNullable<typeof controlServer>, port: number) =>
+  new Promise<number>((resolve) =>
+    s.listen({ host: '127.0.0.1', port, backlog: 8192 }, () => resolve((s.address() as AddressInfo).port)),
+  );
+const port = await listen(server, Number(values.port));
+const controlPort = controlServer ? await listen(controlServer, 0) : port;
+const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+process.stdout.write(`${JSON.stringify({ url, port, controlUrl: `http://127.0.0.1:${controlPort}` })}\n`);
+
 const stop = () => {
+  controlServer?.close();
   server.close(() => process.exit(0));
   server.closeAllConnections();
   setTimeout(() => process.exit(0), 2000).unref();

@@ -12,7 +12,7 @@
 // HTTP push stream for all users, rather than one long-polling /sync per user, so the observation does
 // not itself load Synapse (N /sync loops would).
 // Each user runs a closed loop: send a message, wait for the reply's final edit, think, send the next.
-//   node --import tsx bench/src/gateway/full-stack.ts [--users 60] [--seconds 90] [--think-ms 1000]
+//   node --import tsx bench/src/gateway/full-stack.ts [--users 60] [--seconds 90] [--think-ms 1000] [--llm-tls]
 //     [--ttft 300] [--tps 50] [--chunk 1] [--tokens 150] [--edit-budget 50] [--edit-interval 1000]
 //     [--backend memory|redis|both]
 import { randomBytes } from 'node:crypto';
@@ -208,7 +208,7 @@ async function runOnce(backend: string) {
   });
   await new Promise<void>((r) => observer.listen(observerPort, '127.0.0.1', r));
 
-  const fake = await startFakeLlm({ ttftMs, tokensPerSecond: tps, chunk, tokens });
+  const fake = await startFakeLlm({ ttftMs, tokensPerSecond: tps, chunk, tokens, tls: streamArgs.llmTls });
   let synapse: LocalSynapse | undefined;
   try {
     console.log(`${label} starting Synapse (SQLite)…`);
@@ -229,6 +229,7 @@ async function runOnce(backend: string) {
       LLM_PROVIDER: 'anthropic',
       ANTHROPIC_API_KEY: 'bench-key',
       ANTHROPIC_BASE_URL: fake.url,
+      ...(fake.caFile ? { NODE_EXTRA_CA_CERTS: fake.caFile } : {}),
       ANTHROPIC_MODEL: 'fake-model',
       EDIT_BUDGET_PER_SECOND: String(editBudget),
       LLM_STREAM_THREADS: String(streamArgs.streamThreads),
@@ -379,7 +380,7 @@ async function runOnce(backend: string) {
     const processes = sampler.stop();
     const machine = sampler.machine(processes);
     const redisCpuAfter = backend === 'redis' ? redisCpuSeconds() : undefined;
-    const timing = await fakeLlmTimings(fake.url);
+    const timing = await fakeLlmTimings(fake);
     await stopChild(gateway.child, 20_000);
     const keysDeleted = backend === 'redis' ? deleteKeys(redisPrefix) : 0;
 
@@ -520,7 +521,8 @@ const runs = [];
 try {
   console.log(
     `[gateway-full-stack] ${userCount} users in closed loops for ${seconds} s (think ${thinkMs} ms); fake LLM TTFT ${ttftMs} ms, ` +
-      `${tps} tokens/s, ${tokens}-token replies; edit budget ${editBudget}/s, interval ${editInterval} ms; backends ${backends.join(', ')}`,
+      `${tps} tokens/s, ${tokens}-token replies; edit budget ${editBudget}/s, interval ${editInterval} ms; backends ${backends.join(', ')}; ` +
+      `LLM over ${streamArgs.llmTls ? 'HTTPS (TLS 1.3)' : 'plain HTTP'}`,
   );
   for (const backend of backends) {
     const r = await runOnce(backend);

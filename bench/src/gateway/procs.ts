@@ -2,6 +2,8 @@
 // configured by environment), the fake LLM, each stopped on exit (also on failure).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +43,52 @@ process.once('exit', () => {
 
 export interface FakeLlm {
   child: ChildProcess;
+  /** The Messages API (https:// with `tls`). */
   url: string;
+  /** The benchmark's own endpoints (/bench/timings, /bench/reset): plain HTTP on loopback always. */
+  controlUrl: string;
+  /** With `tls`: the self-signed certificate the LLM client must trust (e.g. NODE_EXTRA_CA_CERTS). */
+  caFile?: string;
+}
+
+/**
+ * A throw-away ECDSA P-256 certificate for 127.0.0.1 (what the big API fronts serve), made with the
+ * openssl command; removed when the benchmark exits.
+ */
+function selfSignedCertificate(): { certFile: string; keyFile: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'clawchat-bench-tls-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const certFile = join(dir, 'cert.pem');
+  const keyFile = join(dir, 'key.pem');
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+  } catch (error) {
+    const why = (error as { stderr?: Buffer }).stderr?.toString().trim() || String(error);
+    throw new Error(`--llm-tls needs the openssl command to make a test certificate: ${why}`);
+  }
+  return { certFile, keyFile };
 }
 
 export interface FakeLlmTiming {
@@ -59,7 +106,10 @@ export async function startFakeLlm(options: {
   tokensPerSecond: number;
   chunk: number;
   tokens: number;
+  /** Serve the Messages API over HTTPS (TLS 1.3, a self-signed certificate), as real providers do. */
+  tls?: boolean;
 }): Promise<FakeLlm> {
+  const tls = options.tls ? selfSignedCertificate() : undefined;
   const child = spawn(
     process.execPath,
     [
@@ -70,6 +120,7 @@ export async function startFakeLlm(options: {
       `--tps=${options.tokensPerSecond}`,
       `--chunk=${options.chunk}`,
       `--tokens=${options.tokens}`,
+      ...(tls ? [`--tls-cert=${tls.certFile}`, `--tls-key=${tls.keyFile}`] : []),
     ],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -81,12 +132,12 @@ export async function startFakeLlm(options: {
       throw new Error('the fake LLM exited during start-up');
     }),
   ]);
-  const { url } = JSON.parse(first) as { url: string };
-  return { child, url };
+  const { url, controlUrl } = JSON.parse(first) as { url: string; controlUrl: string };
+  return { child, url, controlUrl, ...(tls ? { caFile: tls.certFile } : {}) };
 }
 
-export async function fakeLlmTimings(url: string): Promise<FakeLlmTiming> {
-  const response = await fetch(`${url}/bench/timings`);
+export async function fakeLlmTimings(fake: FakeLlm): Promise<FakeLlmTiming> {
+  const response = await fetch(`${fake.controlUrl}/bench/timings`);
   return (await response.json()) as FakeLlmTiming;
 }
 
