@@ -2,11 +2,10 @@
 // configured by environment), the fake LLM, each stopped on exit (also on failure).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { selfSignedCertificate } from '../../../gateway/test/support/self-signed.ts';
 
 export const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = join(here, '..', '..', '..');
@@ -49,46 +48,6 @@ export interface FakeLlm {
   controlUrl: string;
   /** With `tls`: the self-signed certificate the LLM client must trust (e.g. NODE_EXTRA_CA_CERTS). */
   caFile?: string;
-}
-
-/**
- * A throw-away ECDSA P-256 certificate for 127.0.0.1 (what the big API fronts serve), made with the
- * openssl command; removed when the benchmark exits.
- */
-function selfSignedCertificate(): { certFile: string; keyFile: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'clawchat-bench-tls-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const certFile = join(dir, 'cert.pem');
-  const keyFile = join(dir, 'key.pem');
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-  } catch (error) {
-    const why = (error as { stderr?: Buffer }).stderr?.toString().trim() || String(error);
-    throw new Error(`--llm-tls needs the openssl command to make a test certificate: ${why}`);
-  }
-  return { certFile, keyFile };
 }
 
 export interface FakeLlmTiming {

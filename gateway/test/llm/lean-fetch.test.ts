@@ -2,10 +2,14 @@
 // through its async iterator, text/json) and aborts. The SDKs' own behaviour over it (streams, errors,
 // retries, timeouts) is covered by the provider contract (anthropic.test.ts, openai.test.ts).
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { createSecureContext } from 'node:tls';
 import { createLeanFetch } from '../../src/llm/lean-fetch.ts';
+import { selfSignedCertificate } from '../support/self-signed.ts';
 
 describe('lean fetch', () => {
   let server: Server;
@@ -76,5 +80,58 @@ describe('lean fetch', () => {
     const pending = leanFetch(`${base}/hang`, { signal: controller.signal });
     setTimeout(() => controller.abort(), 10);
     await assert.rejects(pending);
+  });
+});
+
+describe('lean fetch over HTTPS (one TLS context for all its connections)', () => {
+  let server: HttpsServer;
+  let base: string;
+  let cert: Buffer;
+  const connections = new Set<unknown>();
+
+  before(async () => {
+    const files = selfSignedCertificate();
+    cert = readFileSync(files.certFile);
+    server = createHttpsServer({ cert, key: readFileSync(files.keyFile) }, (req, res) => {
+      // Held a moment, so that concurrent requests need connections of their own.
+      setTimeout(() => res.writeHead(200, { 'content-type': 'text/plain' }).end(`ok ${req.url}`), 30);
+    });
+    server.on('secureConnection', (socket) => connections.add(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  test('concurrent requests on several connections all verify the server with the shared context', async () => {
+    const leanFetch = createLeanFetch({ secureContext: createSecureContext({ ca: cert }) });
+    try {
+      const texts = await Promise.all(
+        [1, 2, 3, 4].map(async (i) => (await leanFetch(`${base}/r${i}`)).text()),
+      );
+      assert.deepEqual(texts, ['ok /r1', 'ok /r2', 'ok /r3', 'ok /r4']);
+      assert.ok(connections.size >= 2, `${connections.size} TLS connections`);
+    } finally {
+      await leanFetch.close();
+    }
+  });
+
+  test("by default the server's certificate is checked against Node's trust store: self-signed is refused", async () => {
+    const leanFetch = createLeanFetch();
+    try {
+      await assert.rejects(
+        leanFetch(`${base}/r`),
+        (error: Error & { code?: string; cause?: { code?: string } }) => {
+          const code = error.code ?? error.cause?.code ?? '';
+          assert.match(`${code} ${error.message}`, /SELF_SIGNED|self[- ]signed/i);
+          return true;
+        },
+      );
+    } finally {
+      await leanFetch.close();
+    }
   });
 });
