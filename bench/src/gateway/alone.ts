@@ -9,7 +9,7 @@
 //   node --import tsx bench/src/gateway/alone.ts [--conversations 10000] [--ramp-seconds 20]
 //     [--ttft 300] [--tps 20] [--chunk 10] [--tokens 600] [--edit-budget 50] [--edit-interval 1000]
 //     [--backend memory|redis|both] [--max-concurrent N] [--homeserver-connections 32] [--timeout-seconds 150]
-//     [--heap-growing-percent P] [--queue-journal]
+//     [--heap-growing-percent P] [--queue-journal] [--llm-tls] [--runs N]
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,6 +58,8 @@ const { values } = parseArgs({
     'max-concurrent': { type: 'string' },
     'homeserver-connections': { type: 'string', default: '32' },
     'timeout-seconds': { type: 'string', default: '150' },
+    /** Runs of the same set-up per backend, each with fresh processes: their spread is the run-to-run noise. */
+    runs: { type: 'string', default: '1' },
     /**
      * Each conversation is a new room as the app makes one: the user's invite of the bot comes just
      * before the message (same transaction). Without it, the rooms are ones the bot is already in but
@@ -92,6 +94,7 @@ const maxConcurrent = Math.floor(num('max-concurrent', values['max-concurrent'] 
 const hsConnections = Math.floor(num('homeserver-connections', values['homeserver-connections'], 1));
 const timeoutSeconds = num('timeout-seconds', values['timeout-seconds'], 10);
 const backends = backendsOf(values.backend);
+const repeat = Math.floor(num('runs', values.runs, 1));
 
 const MAX_EVENTS_PER_TXN = 100; // as Synapse
 const streamSeconds = tps > 0 ? tokens / tps : 0;
@@ -586,7 +589,34 @@ function report(r: Awaited<ReturnType<typeof runOnce>>): void {
     console.log(`${l} gateway warnings: ${r.gateway.firstProblems.join(' | ')}`);
 }
 
+type RunResult = Awaited<ReturnType<typeof runOnce>>;
+
+/** The range of the headline figures over repeated runs of one set-up. */
+function spread(results: RunResult[]) {
+  const range = (xs: number[]) => ({ min: Math.min(...xs), max: Math.max(...xs) });
+  return {
+    runs: results.length,
+    passed: results.filter((r) => r.pass).length,
+    gatewayAddedP99Ms: range(results.map((r) => r.latencyMs.gatewayAdded.p99)),
+    gatewayAddedAfterFirstSecondP99Ms: range(
+      results.map((r) => r.latencyMs.gatewayAddedAfterFirstSecond.p99),
+    ),
+    gatewayCpuSeconds: range(results.map((r) => r.processes.find((p) => p.name === 'gateway')!.cpuSeconds)),
+    peakRssMB: range(results.map((r) => r.verdict.rssMB)),
+  };
+}
+
+function reportSpread(backend: string, s: ReturnType<typeof spread>): void {
+  const r = (x: { min: number; max: number }) => `${x.min}–${x.max}`;
+  console.log(
+    `[gateway-alone ${backend}] over ${s.runs} runs: gateway-added p99 ${r(s.gatewayAddedP99Ms)} ms ` +
+      `(after the first second ${r(s.gatewayAddedAfterFirstSecondP99Ms)} ms); gateway CPU ${r(s.gatewayCpuSeconds)} s; ` +
+      `peak RSS ${r(s.peakRssMB)} MB; ${s.passed} of ${s.runs} met every target`,
+  );
+}
+
 const runs = [];
+const summaries: Array<{ backend: string } & ReturnType<typeof spread>> = [];
 try {
   console.log(
     `[gateway-alone] ${N} conversations ramped over ${rampSeconds} s; fake LLM TTFT ${ttftMs} ms, ${tps} tokens/s, ` +
@@ -595,9 +625,19 @@ try {
       `new rooms by invite: ${values.invite ? 'yes' : 'no'}; LLM over ${streamArgs.llmTls ? 'HTTPS (TLS 1.3)' : 'plain HTTP'}`,
   );
   for (const backend of backends) {
-    const result = await runOnce(backend);
-    report(result);
-    runs.push(result);
+    const ofBackend = [];
+    for (let i = 1; i <= repeat; i++) {
+      if (repeat > 1) console.log(`[gateway-alone ${backend}] run ${i} of ${repeat}`);
+      const result = await runOnce(backend);
+      report(result);
+      ofBackend.push(result);
+    }
+    runs.push(...ofBackend);
+    if (repeat > 1) {
+      const summary = spread(ofBackend);
+      summaries.push({ backend, ...summary });
+      reportSpread(backend, summary);
+    }
   }
 } finally {
   await stopAll();
@@ -614,6 +654,7 @@ const path = writeResult('gateway-alone', {
   },
   targets: TARGET,
   runs,
+  ...(repeat > 1 ? { spread: summaries } : {}),
 });
 console.log(`[gateway-alone] written to ${path}`);
 process.exit(0);
