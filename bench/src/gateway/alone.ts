@@ -38,7 +38,9 @@ import {
 import { replyText } from './fake-llm-text.ts';
 import { ProcSampler, peakRssFromKernelMB } from './proc-sampler.ts';
 import {
+  fakeLlmGatewayEnv,
   fakeLlmTimings,
+  fakeLlmTransport,
   gatewayRevision,
   histogramQuantile,
   scrapeMetrics,
@@ -152,11 +154,7 @@ async function runOnce(backend: string) {
     HS_TOKEN: hsToken,
     AS_ID: 'clawchat-bench',
     AS_SENDER_LOCALPART: 'clawbot',
-    LLM_PROVIDER: 'anthropic',
-    ANTHROPIC_API_KEY: 'bench-key',
-    ANTHROPIC_BASE_URL: fake.url,
-    ...(fake.caFile ? { NODE_EXTRA_CA_CERTS: fake.caFile } : {}),
-    ANTHROPIC_MODEL: 'fake-model',
+    ...fakeLlmGatewayEnv(fake),
     EDIT_BUDGET_PER_SECOND: String(editBudget),
     LLM_STREAM_THREADS: String(streamArgs.streamThreads),
     EDIT_INTERVAL_MS: String(editInterval),
@@ -406,10 +404,11 @@ async function runOnce(backend: string) {
     if (t && t[1] > 0) {
       const ownTtft = t[1] - t[0];
       llmTtft.push(ownTtft);
-      added.push(first - c.dueAt - ownTtft);
+      const addedMs = first - c.dueAt - ownTtft;
+      added.push(addedMs);
       const second = Math.max(0, Math.floor((c.dueAt - start) / 1000));
       addedBySecond[second] ??= [];
-      addedBySecond[second].push(first - c.dueAt - ownTtft);
+      addedBySecond[second].push(addedMs);
       preLlm.push(t[0] - c.dueAt);
       tokenToPost.push(first - t[1]);
       if (record.finalAt !== undefined && t[2] > 0) lastTokenToFinal.push(record.finalAt - t[2]);
@@ -622,7 +621,7 @@ try {
     `[gateway-alone] ${N} conversations ramped over ${rampSeconds} s; fake LLM TTFT ${ttftMs} ms, ${tps} tokens/s, ` +
       `${chunk} tokens per SSE event, ${tokens}-token replies (${streamSeconds} s each); edit budget ${editBudget}/s, ` +
       `interval ${editInterval} ms; MAX_CONCURRENT_LLM_CALLS=${maxConcurrent}; LLM_STREAM_THREADS=${streamArgs.streamThreads}; backends: ${backends.join(', ')}; ` +
-      `new rooms by invite: ${values.invite ? 'yes' : 'no'}; LLM over ${streamArgs.llmTls ? 'HTTPS (TLS 1.3)' : 'plain HTTP'}`,
+      `new rooms by invite: ${values.invite ? 'yes' : 'no'}; LLM over ${fakeLlmTransport(streamArgs.llmTls)}`,
   );
   for (const backend of backends) {
     const ofBackend = [];

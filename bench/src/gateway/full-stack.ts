@@ -44,7 +44,9 @@ import {
 import { replyText } from './fake-llm-text.ts';
 import { ProcSampler, peakRssFromKernelMB } from './proc-sampler.ts';
 import {
+  fakeLlmGatewayEnv,
   fakeLlmTimings,
+  fakeLlmTransport,
   gatewayRevision,
   histogramQuantile,
   scrapeMetrics,
@@ -226,11 +228,7 @@ async function runOnce(backend: string) {
       MATRIX_HOMESERVER_URL: base,
       MATRIX_SERVER_NAME: SERVER,
       GATEWAY_REGISTRATION_FILE: gatewayRegPath,
-      LLM_PROVIDER: 'anthropic',
-      ANTHROPIC_API_KEY: 'bench-key',
-      ANTHROPIC_BASE_URL: fake.url,
-      ...(fake.caFile ? { NODE_EXTRA_CA_CERTS: fake.caFile } : {}),
-      ANTHROPIC_MODEL: 'fake-model',
+      ...fakeLlmGatewayEnv(fake),
       EDIT_BUDGET_PER_SECOND: String(editBudget),
       LLM_STREAM_THREADS: String(streamArgs.streamThreads),
       EDIT_INTERVAL_MS: String(editInterval),
@@ -522,7 +520,7 @@ try {
   console.log(
     `[gateway-full-stack] ${userCount} users in closed loops for ${seconds} s (think ${thinkMs} ms); fake LLM TTFT ${ttftMs} ms, ` +
       `${tps} tokens/s, ${tokens}-token replies; edit budget ${editBudget}/s, interval ${editInterval} ms; backends ${backends.join(', ')}; ` +
-      `LLM over ${streamArgs.llmTls ? 'HTTPS (TLS 1.3)' : 'plain HTTP'}`,
+      `LLM over ${fakeLlmTransport(streamArgs.llmTls)}`,
   );
   for (const backend of backends) {
     const r = await runOnce(backend);

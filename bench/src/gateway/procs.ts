@@ -95,6 +95,22 @@ export async function startFakeLlm(options: {
   return { child, url, controlUrl, ...(tls ? { caFile: tls.certFile } : {}) };
 }
 
+/** The gateway's settings that make the fake LLM its provider (and trust its certificate over HTTPS). */
+export function fakeLlmGatewayEnv(fake: FakeLlm): Record<string, string> {
+  return {
+    LLM_PROVIDER: 'anthropic',
+    ANTHROPIC_API_KEY: 'bench-key',
+    ANTHROPIC_BASE_URL: fake.url,
+    ANTHROPIC_MODEL: 'fake-model',
+    ...(fake.caFile ? { NODE_EXTRA_CA_CERTS: fake.caFile } : {}),
+  };
+}
+
+/** How the fake LLM is reached, for the benchmarks' first report line. */
+export function fakeLlmTransport(tls: boolean): string {
+  return tls ? 'HTTPS (TLS 1.3)' : 'plain HTTP';
+}
+
 export async function fakeLlmTimings(fake: FakeLlm): Promise<FakeLlmTiming> {
   const response = await fetch(`${fake.controlUrl}/bench/timings`);
   return (await response.json()) as FakeLlmTiming;
