@@ -401,7 +401,7 @@ export const fields = [
     'TYPING_TIMEOUT_MS',
     positiveInt,
     'a positive integer',
-    'Typing notification timeout (refreshed while generating).',
+    'Typing notification timeout (refreshed while generating, 5 s before it lapses).',
     { default: 30000 },
   ),
 ] as const satisfies readonly Field[];

@@ -33,6 +33,18 @@ export interface ActiveJobsOptions {
   log: Logger;
 }
 
+/**
+ * How long after a typing notification it is refreshed: when the margin that remains before the homeserver
+ * lets it lapse is enough for the request to get through a loaded event loop (5 s, or half the timeout
+ * when that is shorter). With the default 30 s, a reply of up to 25 s costs a start and a stop only,
+ * and one of 30 s one refresh: at half the timeout they took one and two more requests.
+ */
+export function typingRefreshAfterMs(timeoutMs: number): number {
+  return timeoutMs - Math.min(timeoutMs / 2, TYPING_REFRESH_MARGIN_MS);
+}
+
+const TYPING_REFRESH_MARGIN_MS = 5_000;
+
 export class ActiveJobs {
   private readonly byRoom = new Map<string, ActiveJob>();
   private readonly timer: NodeJS.Timeout;
@@ -112,7 +124,7 @@ export class ActiveJobs {
     // Renewed when a quarter of the lease has passed: three quarters of it (22 s by default) remain
     // for the renewal to get through a loaded event loop and Redis before another process may take over.
     const renewEvery = this.options.leaseMs / 4;
-    const typingEvery = this.options.typingTimeoutMs / 2;
+    const typingEvery = typingRefreshAfterMs(this.options.typingTimeoutMs);
     const stopPolls: ActiveJob[] = [];
     for (const job of this.byRoom.values()) {
       if (!job.renewing && now - job.lastRenew >= renewEvery) void this.renew(job);
