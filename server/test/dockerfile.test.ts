@@ -147,9 +147,10 @@ describe('gateway/Dockerfile', () => {
     const run = build.instructions.find((i) => i.op === 'RUN' && i.args.includes('esbuild'))!.args;
     assert.match(run, /gateway\/src\/main\.ts/);
     assert.ok(existsSync(join(repoRoot, 'gateway', 'src', 'main.ts')));
-    // The RUN line as written, with the output redirected into a scratch folder of this repository
-    // (so that the bundle's bare imports resolve in the repository's node_modules, as in the image's).
-    const scratch = mkdtempSync(join(repoRoot, 'server', '.bundle-test-'));
+    // The RUN line as written, with the output redirected into a scratch folder beside gateway/dist, so
+    // that the bundle's bare imports resolve as in the image's /app/gateway/dist: in gateway/node_modules
+    // (where npm may keep a package of the gateway's), then in the repository's node_modules.
+    const scratch = mkdtempSync(join(repoRoot, 'gateway', '.bundle-test-'));
     const work = mkdtempSync(join(tmpdir(), 'clawchat-bundle-'));
     let child: ChildProcess | undefined;
     try {
