@@ -3,55 +3,24 @@
 // image, a non-root USER), and its esbuild step run as written, the bundle then started against the
 // production node_modules layout until it answers /healthz.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { freePort } from '@clawchat/local-synapse';
+import {
+  buildGatewayBundle,
+  bundleFolder,
+  type DockerfileStage,
+  esbuildStep,
+  parseDockerfile,
+} from '../../gateway/scripts/dockerfile-bundle.ts';
 import { demoReply } from '../../gateway/src/llm/demo.ts';
 import type { FromThread, ToThread } from '../../gateway/src/llm/threads/protocol.ts';
 import { init } from '../scripts/init.ts';
 import { repoRoot } from './helpers.ts';
-
-interface Instruction {
-  op: string;
-  args: string;
-}
-
-interface Stage {
-  base: string;
-  name?: string;
-  instructions: Instruction[];
-}
-
-function parseDockerfile(text: string): { args: Map<string, string>; stages: Stage[] } {
-  const lines = text.replace(/\\\n/g, ' ').split('\n');
-  const args = new Map<string, string>();
-  const stages: Stage[] = [];
-  for (const raw of lines) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    const [, op, rest] = /^(\w+)\s+(.*)$/.exec(line) ?? [];
-    if (!op) continue;
-    const upper = op.toUpperCase();
-    if (upper === 'ARG' && stages.length === 0) {
-      const [name, value] = rest!.split('=');
-      args.set(name!, value ?? '');
-    } else if (upper === 'FROM') {
-      const [, base, name] = /^(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?$/i.exec(rest!) ?? [];
-      stages.push({
-        base: base!.replace(/\$\{(\w+)\}/g, (_m, n) => args.get(n) ?? ''),
-        name,
-        instructions: [],
-      });
-    } else {
-      stages.at(-1)!.instructions.push({ op: upper, args: rest! });
-    }
-  }
-  return { args, stages };
-}
 
 /** The .dockerignore semantics the file uses: "*" then "!path" re-includes (and "**\/x" excludes). */
 function allowedByDockerignore(ignore: string, path: string): boolean {
@@ -121,7 +90,8 @@ describe('gateway/Dockerfile', () => {
   });
 
   test('the image gets production dependencies only, and runs node dist/main.js', () => {
-    const runs = (stage: Stage) => stage.instructions.filter((i) => i.op === 'RUN').map((i) => i.args);
+    const runs = (stage: DockerfileStage) =>
+      stage.instructions.filter((i) => i.op === 'RUN').map((i) => i.args);
     assert.ok(!runs(final).some((r) => /npm (ci|install)/.test(r)), 'no npm install in the final stage');
     const sources = final.instructions
       .filter((i) => i.op === 'COPY')
@@ -141,28 +111,19 @@ describe('gateway/Dockerfile', () => {
   test('its esbuild step bundles src/main.ts and the LLM stream thread; the bundle serves /healthz, the thread streams', {
     timeout: 120_000,
   }, async () => {
-    const build = stages.find((s) =>
-      s.instructions.some((i) => i.op === 'RUN' && i.args.includes('esbuild')),
-    )!;
-    const run = build.instructions.find((i) => i.op === 'RUN' && i.args.includes('esbuild'))!.args;
+    const run = esbuildStep(stages);
     assert.match(run, /gateway\/src\/main\.ts/);
     assert.ok(existsSync(join(repoRoot, 'gateway', 'src', 'main.ts')));
-    // The RUN line as written, with the output redirected into a scratch folder beside gateway/dist, so
-    // that the bundle's bare imports resolve as in the image's /app/gateway/dist: in gateway/node_modules
-    // (where npm may keep a package of the gateway's), then in the repository's node_modules.
-    const scratch = mkdtempSync(join(repoRoot, 'gateway', '.bundle-test-'));
+    // The RUN line as written, with the output redirected into a scratch folder beside gateway/dist
+    // (where the bundle's bare imports resolve as in the image).
+    const scratch = bundleFolder('.bundle-test-');
     const work = mkdtempSync(join(tmpdir(), 'clawchat-bundle-'));
     let child: ChildProcess | undefined;
     try {
-      const outfile = join(scratch, 'main.js');
-      const script = run.replace('--outdir=gateway/dist', `--outdir=${scratch}`);
-      assert.notEqual(script, run, 'the esbuild step writes into gateway/dist');
-      const built = spawnSync('sh', ['-c', script], { cwd: repoRoot, encoding: 'utf8' });
-      assert.equal(built.status, 0, `${script}\n${built.stderr}`);
+      const { mainFile: outfile, workerFile } = buildGatewayBundle(scratch);
       const bundle = readFileSync(outfile, 'utf8');
       assert.doesNotMatch(bundle, /from ["']@clawchat\//, '@clawchat/common is bundled, not imported');
       // The stream thread's entry lies beside main.js, where the gateway looks for it, and streams.
-      const workerFile = join(scratch, 'llm-stream-worker.js');
       assert.ok(existsSync(workerFile), 'dist/llm-stream-worker.js is built');
       assert.equal(
         await streamThroughBundledThread(workerFile),

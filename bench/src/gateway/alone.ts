@@ -41,6 +41,7 @@ import {
   fakeLlmGatewayEnv,
   fakeLlmTimings,
   fakeLlmTransport,
+  gatewayBuildLabel,
   gatewayRevision,
   histogramQuantile,
   scrapeMetrics,
@@ -179,7 +180,7 @@ async function runOnce(backend: string) {
     ...values['gateway-node-flag'],
     ...(values['gateway-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['gateway-cpu-prof']}`] : []),
   ];
-  const gateway = await startGateway(env, gatewayPort, nodeArgs);
+  const gateway = await startGateway(env, gatewayPort, nodeArgs, streamArgs.gatewayBuild);
   const gatewayPid = gateway.child.pid!;
   console.log(
     `${label} gateway pid ${gatewayPid} on :${gatewayPort}, stand-in homeserver :${hsPort}, fake LLM ${fake.url} (pid ${fake.child.pid})`,
@@ -621,7 +622,7 @@ try {
     `[gateway-alone] ${N} conversations ramped over ${rampSeconds} s; fake LLM TTFT ${ttftMs} ms, ${tps} tokens/s, ` +
       `${chunk} tokens per SSE event, ${tokens}-token replies (${streamSeconds} s each); edit budget ${editBudget}/s, ` +
       `interval ${editInterval} ms; MAX_CONCURRENT_LLM_CALLS=${maxConcurrent}; LLM_STREAM_THREADS=${streamArgs.streamThreads}; backends: ${backends.join(', ')}; ` +
-      `new rooms by invite: ${values.invite ? 'yes' : 'no'}; LLM over ${fakeLlmTransport(streamArgs.llmTls)}`,
+      `new rooms by invite: ${values.invite ? 'yes' : 'no'}; LLM over ${fakeLlmTransport(streamArgs.llmTls)}; gateway: ${gatewayBuildLabel(streamArgs.gatewayBuild)}`,
   );
   for (const backend of backends) {
     const ofBackend = [];

@@ -2,6 +2,7 @@
 // the gateway's edit budget and the queue backend, small helpers, and pieces of their results and
 // report lines.
 import type { MachineFigures, ProcessFigures } from './proc-sampler.ts';
+import type { GatewayBuild } from './procs.ts';
 
 export const SERVER = 'localhost';
 export const BOT = `@clawbot:${SERVER}`;
@@ -29,6 +30,8 @@ export function streamOptions(defaults: { tps: string; chunk: string; tokens: st
     'stream-threads': { type: 'string', default: '1' },
     /** The fake LLM serves HTTPS (TLS 1.3, a throw-away certificate the gateway trusts), as providers do. */
     'llm-tls': { type: 'boolean', default: false },
+    /** bundle: gateway/Dockerfile's esbuild bundle, as the image runs it; sources: src/main.ts under tsx. */
+    'gateway-build': { type: 'string', default: 'bundle' },
   } as const;
 }
 
@@ -43,6 +46,8 @@ export interface StreamSettings {
   streamThreads: number;
   /** The fake LLM over HTTPS. */
   llmTls: boolean;
+  /** What runs as the gateway process. */
+  gatewayBuild: GatewayBuild;
 }
 
 type StreamValues = {
@@ -64,7 +69,13 @@ export function streamSettings(values: StreamValues): StreamSettings {
     editInterval: Math.floor(num('edit-interval', values['edit-interval'], 1)),
     streamThreads: Math.floor(num('stream-threads', values['stream-threads'], 0)),
     llmTls: values['llm-tls'] ?? false,
+    gatewayBuild: gatewayBuildOf(values['gateway-build']),
   };
+}
+
+function gatewayBuildOf(value: string | undefined): GatewayBuild {
+  if (value === 'bundle' || value === 'sources') return value;
+  throw new Error(`--gateway-build must be bundle or sources, not ${JSON.stringify(value)}`);
 }
 
 /** `--backend memory|redis|both` as the list of backends to run. */
@@ -85,6 +96,7 @@ export function streamSettingsResult(s: StreamSettings) {
     editIntervalMs: s.editInterval,
     llmStreamThreads: s.streamThreads,
     llmTls: s.llmTls,
+    gatewayBuild: s.gatewayBuild,
   };
 }
 

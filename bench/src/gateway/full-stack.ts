@@ -47,6 +47,7 @@ import {
   fakeLlmGatewayEnv,
   fakeLlmTimings,
   fakeLlmTransport,
+  gatewayBuildLabel,
   gatewayRevision,
   histogramQuantile,
   scrapeMetrics,
@@ -241,7 +242,7 @@ async function runOnce(backend: string) {
       env.REDIS_URL = 'redis://127.0.0.1:6379';
       env.REDIS_KEY_PREFIX = redisPrefix;
     }
-    const gateway = await startGateway(env, gatewayPort);
+    const gateway = await startGateway(env, gatewayPort, [], streamArgs.gatewayBuild);
 
     const call = async (path: string, method: string, body?: unknown, userId?: string) => {
       const url = new URL(path, base);
@@ -520,7 +521,7 @@ try {
   console.log(
     `[gateway-full-stack] ${userCount} users in closed loops for ${seconds} s (think ${thinkMs} ms); fake LLM TTFT ${ttftMs} ms, ` +
       `${tps} tokens/s, ${tokens}-token replies; edit budget ${editBudget}/s, interval ${editInterval} ms; backends ${backends.join(', ')}; ` +
-      `LLM over ${fakeLlmTransport(streamArgs.llmTls)}`,
+      `LLM over ${fakeLlmTransport(streamArgs.llmTls)}; gateway: ${gatewayBuildLabel(streamArgs.gatewayBuild)}`,
   );
   for (const backend of backends) {
     const r = await runOnce(backend);

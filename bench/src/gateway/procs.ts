@@ -1,10 +1,17 @@
-// Child processes of the gateway benchmarks: the gateway itself (node --import tsx gateway/src/main.ts,
-// configured by environment), the fake LLM, each stopped on exit (also on failure).
+// Child processes of the gateway benchmarks: the gateway itself (configured by environment; by default
+// the production bundle of gateway/Dockerfile, as the image runs it), the fake LLM, each stopped on exit
+// (also on failure).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import {
+  buildGatewayBundle,
+  bundleFolder,
+  type GatewayBundle,
+} from '../../../gateway/scripts/dockerfile-bundle.ts';
 import { selfSignedCertificate } from '../../../gateway/test/support/self-signed.ts';
 
 export const here = dirname(fileURLToPath(import.meta.url));
@@ -38,7 +45,37 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 process.once('exit', () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  if (bundle) rmSync(dirname(bundle.mainFile), { recursive: true, force: true });
 });
+
+let bundle: GatewayBundle | undefined;
+
+/** The gateway as the image runs it, built once per benchmark process into gateway/.bundle-bench-*. */
+function gatewayBundle(): GatewayBundle {
+  bundle ??= buildGatewayBundle(bundleFolder('.bundle-bench-'));
+  return bundle;
+}
+
+/**
+ * How a benchmark starts the gateway: `bundle`, the esbuild bundle of gateway/Dockerfile with the image's
+ * NODE_ENV and NODE_OPTIONS (what production runs); `sources`, the TypeScript sources under tsx.
+ */
+export type GatewayBuild = 'bundle' | 'sources';
+
+/** What runs as the gateway, for the benchmarks' first report line. */
+export function gatewayBuildLabel(build: GatewayBuild): string {
+  return build === 'bundle' ? "gateway/Dockerfile's bundle (node dist/main.js)" : 'src/main.ts under tsx';
+}
+
+function gatewayCommand(build: GatewayBuild): { args: string[]; env: Record<string, string> } {
+  if (build === 'sources')
+    return { args: ['--import', 'tsx', join(repoRoot, 'gateway', 'src', 'main.ts')], env: {} };
+  // As gateway/Dockerfile's runtime stage sets them.
+  return {
+    args: [gatewayBundle().mainFile],
+    env: { NODE_ENV: 'production', NODE_OPTIONS: '--enable-source-maps' },
+  };
+}
 
 export interface FakeLlm {
   child: ChildProcess;
@@ -130,16 +167,19 @@ export async function startGateway(
   env: Record<string, string>,
   port: number,
   nodeArgs: string[] = [],
+  build: GatewayBuild = 'bundle',
 ): Promise<GatewayProcess> {
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, '--import', 'tsx', join(repoRoot, 'gateway', 'src', 'main.ts')],
-    {
-      cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const command = gatewayCommand(build);
+  const child = spawn(process.execPath, [...nodeArgs, ...command.args], {
+    cwd: repoRoot,
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/tmp',
+      ...command.env,
+      ...env,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(child);
   const logCounts: Record<string, number> = {};
   const firstProblems: string[] = [];

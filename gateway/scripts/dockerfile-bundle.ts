@@ -1,0 +1,94 @@
+// The gateway's production bundle built without a Docker engine, exactly as gateway/Dockerfile's build
+// stage builds it: the Dockerfile's esbuild RUN line as written, its output directed into a folder beside
+// gateway/dist. The Dockerfile's test checks that bundle; the benchmarks run it, so that both measure
+// what the image runs rather than the TypeScript sources under tsx.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const gatewayDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = join(gatewayDir, '..');
+
+export const DOCKERFILE = join(gatewayDir, 'Dockerfile');
+
+export interface DockerfileInstruction {
+  op: string;
+  args: string;
+}
+
+export interface DockerfileStage {
+  base: string;
+  name?: string;
+  instructions: DockerfileInstruction[];
+}
+
+/** A Dockerfile's global ARGs and its stages, continuation lines joined. */
+export function parseDockerfile(text: string): { args: Map<string, string>; stages: DockerfileStage[] } {
+  const lines = text.replace(/\\\n/g, ' ').split('\n');
+  const args = new Map<string, string>();
+  const stages: DockerfileStage[] = [];
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const [, op, rest] = /^(\w+)\s+(.*)$/.exec(line) ?? [];
+    if (!op || rest === undefined) continue;
+    const upper = op.toUpperCase();
+    if (upper === 'ARG' && stages.length === 0) {
+      const [name, value] = rest.split('=');
+      args.set(name ?? '', value ?? '');
+    } else if (upper === 'FROM') {
+      const [, base, name] = /^(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?$/i.exec(rest) ?? [];
+      stages.push({
+        base: (base ?? '').replace(/\$\{(\w+)\}/g, (_m, n: string) => args.get(n) ?? ''),
+        ...(name ? { name } : {}),
+        instructions: [],
+      });
+    } else {
+      const stage = stages.at(-1);
+      if (!stage) throw new Error(`Dockerfile: ${upper} before the first FROM`);
+      stage.instructions.push({ op: upper, args: rest });
+    }
+  }
+  return { args, stages };
+}
+
+/** The RUN line that bundles the gateway with esbuild, as gateway/Dockerfile writes it. */
+export function esbuildStep(
+  stages: DockerfileStage[] = parseDockerfile(readFileSync(DOCKERFILE, 'utf8')).stages,
+): string {
+  for (const stage of stages) {
+    const run = stage.instructions.find((i) => i.op === 'RUN' && i.args.includes('esbuild'));
+    if (run) return run.args;
+  }
+  throw new Error('gateway/Dockerfile has no RUN line that calls esbuild');
+}
+
+export interface GatewayBundle {
+  /** dist/main.js of the image: `node <mainFile>` starts the gateway. */
+  mainFile: string;
+  /** dist/llm-stream-worker.js, the LLM stream threads' entry, beside it. */
+  workerFile: string;
+  /** The esbuild command that was run. */
+  command: string;
+}
+
+/**
+ * A fresh folder beside gateway/dist (`gateway/<prefix>XXXXXX`), so that a bundle built into it resolves
+ * its bare imports as the image's /app/gateway/dist does: in gateway/node_modules (where npm may keep a
+ * package of the gateway's), then in the repository's node_modules. The caller removes it.
+ */
+export function bundleFolder(prefix: string): string {
+  return mkdtempSync(join(gatewayDir, prefix));
+}
+
+/** Runs the Dockerfile's esbuild step from the repository root with its output in `outDir`. */
+export function buildGatewayBundle(outDir: string): GatewayBundle {
+  const run = esbuildStep();
+  const command = run.replace('--outdir=gateway/dist', `--outdir=${outDir}`);
+  if (command === run)
+    throw new Error('the esbuild step of gateway/Dockerfile no longer writes into gateway/dist');
+  const built = spawnSync('sh', ['-c', command], { cwd: repoRoot, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`the gateway bundle did not build:\n${command}\n${built.stderr}`);
+  return { mainFile: join(outDir, 'main.js'), workerFile: join(outDir, 'llm-stream-worker.js'), command };
+}
