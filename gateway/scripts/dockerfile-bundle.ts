@@ -69,8 +69,6 @@ export interface GatewayBundle {
   mainFile: string;
   /** dist/llm-stream-worker.js, the LLM stream threads' entry, beside it. */
   workerFile: string;
-  /** The esbuild command that was run. */
-  command: string;
 }
 
 /**
@@ -90,5 +88,5 @@ export function buildGatewayBundle(outDir: string): GatewayBundle {
     throw new Error('the esbuild step of gateway/Dockerfile no longer writes into gateway/dist');
   const built = spawnSync('sh', ['-c', command], { cwd: repoRoot, encoding: 'utf8' });
   if (built.status !== 0) throw new Error(`the gateway bundle did not build:\n${command}\n${built.stderr}`);
-  return { mainFile: join(outDir, 'main.js'), workerFile: join(outDir, 'llm-stream-worker.js'), command };
+  return { mainFile: join(outDir, 'main.js'), workerFile: join(outDir, 'llm-stream-worker.js') };
 }

@@ -13,6 +13,7 @@ import { freePort } from '@clawchat/local-synapse';
 import {
   buildGatewayBundle,
   bundleFolder,
+  DOCKERFILE,
   type DockerfileStage,
   esbuildStep,
   parseDockerfile,
@@ -41,7 +42,7 @@ function allowedByDockerignore(ignore: string, path: string): boolean {
   return allowed;
 }
 
-const dockerfile = readFileSync(join(repoRoot, 'gateway', 'Dockerfile'), 'utf8');
+const dockerfile = readFileSync(DOCKERFILE, 'utf8');
 const dockerignore = readFileSync(join(repoRoot, 'gateway', 'Dockerfile.dockerignore'), 'utf8');
 const { stages } = parseDockerfile(dockerfile);
 const final = stages.at(-1)!;
