@@ -80,9 +80,8 @@ export function bundleFolder(prefix: string): string {
   return mkdtempSync(join(gatewayDir, prefix));
 }
 
-/** Runs the Dockerfile's esbuild step from the repository root with its output in `outDir`. */
-export function buildGatewayBundle(outDir: string): GatewayBundle {
-  const run = esbuildStep();
+/** Runs the Dockerfile's esbuild step (`run`, when the caller has it already) with its output in `outDir`. */
+export function buildGatewayBundle(outDir: string, run: string = esbuildStep()): GatewayBundle {
   const command = run.replace('--outdir=gateway/dist', `--outdir=${outDir}`);
   if (command === run)
     throw new Error('the esbuild step of gateway/Dockerfile no longer writes into gateway/dist');

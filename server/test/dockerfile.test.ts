@@ -121,7 +121,7 @@ describe('gateway/Dockerfile', () => {
     const work = mkdtempSync(join(tmpdir(), 'clawchat-bundle-'));
     let child: ChildProcess | undefined;
     try {
-      const { mainFile: outfile, workerFile } = buildGatewayBundle(scratch);
+      const { mainFile: outfile, workerFile } = buildGatewayBundle(scratch, run);
       const bundle = readFileSync(outfile, 'utf8');
       assert.doesNotMatch(bundle, /from ["']@clawchat\//, '@clawchat/common is bundled, not imported');
       // The stream thread's entry lies beside main.js, where the gateway looks for it, and streams.
