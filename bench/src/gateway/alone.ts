@@ -51,6 +51,7 @@ import {
   stopChild,
 } from './procs.ts';
 import { deleteKeys, redisCpuSeconds, redisPid } from './redis-util.ts';
+import { type ConversationSteps, describeSlowTail, slowTail } from './slow-tail.ts';
 import { StandinHomeserver } from './standin-homeserver.ts';
 
 const { values } = parseArgs({
@@ -361,6 +362,7 @@ async function runOnce(backend: string) {
   const dueToMembers: number[] = [];
   const dueToHistory: number[] = [];
   const historyToLlm: number[] = [];
+  const steps: ConversationSteps[] = [];
   let lost = 0;
   let doubled = 0;
   let wrongText = 0;
@@ -411,6 +413,16 @@ async function runOnce(backend: string) {
       addedBySecond[second] ??= [];
       addedBySecond[second].push(addedMs);
       preLlm.push(t[0] - c.dueAt);
+      steps.push({
+        dueSecond: second,
+        addedMs,
+        ackMs: c.ackedAt === undefined ? undefined : c.ackedAt - c.dueAt,
+        joinedMembersMs: calls.joined_members === undefined ? undefined : calls.joined_members - c.dueAt,
+        typingMs: calls.typing === undefined ? undefined : calls.typing - c.dueAt,
+        llmRequestMs: t[0] - c.dueAt,
+        firstTokenMs: t[1] - c.dueAt,
+        firstPostMs: first - c.dueAt,
+      });
       tokenToPost.push(first - t[1]);
       if (record.finalAt !== undefined && t[2] > 0) lastTokenToFinal.push(record.finalAt - t[2]);
     }
@@ -478,6 +490,8 @@ async function runOnce(backend: string) {
       /** Where the tail is: the first second holds the process's cold start (JIT, first connections). */
       gatewayAddedBySecondOfRamp: Array.from(addedBySecond, (xs) => summarize(xs ?? [])),
       gatewayAddedAfterFirstSecond: summarize(addedBySecond.slice(1).flatMap((xs) => xs ?? [])),
+      /** The slowest 1% (at least 10) and the median of each of their steps: which step made the tail. */
+      slowTail: slowTail(steps),
       gatewayAddedNote:
         'push of the transaction → first /send of the reply, minus the fake LLM’s own time to first token for that request (its first token write − request arrival)',
       pushToFirstPost: summarize(pushToFirstPost),
@@ -563,6 +577,7 @@ function report(r: Awaited<ReturnType<typeof runOnce>>): void {
     `${l} gateway-added p99 by second of the ramp: ${lat.gatewayAddedBySecondOfRamp.map((x) => Math.round(x.p99)).join(' ')} ms; ` +
       `after the first second (the process's cold start) p50 ${lat.gatewayAddedAfterFirstSecond.p50} p99 ${lat.gatewayAddedAfterFirstSecond.p99} ms`,
   );
+  console.log(`${l} ${describeSlowTail(lat.slowTail)}`);
   const h = r.homeserver;
   console.log(
     `${l} homeserver events/s (budget ${h.editBudgetPerSecond}): all stored events mean ${h.storedEventsPerSecond.mean} peak ${h.storedEventsPerSecond.peak}; ` +
