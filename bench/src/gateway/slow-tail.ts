@@ -18,7 +18,7 @@ export interface ConversationSteps {
   addedMs: number;
   /** The homeserver's transaction was acknowledged. */
   ackMs?: number;
-  /** The gateway asked for the room's members (the first request of the message's job). */
+  /** The gateway asked for the room's member count (at intake, or by the message's job). */
   joinedMembersMs?: number;
   /** The first typing notification: sent just before the LLM call starts. */
   typingMs?: number;
@@ -57,17 +57,14 @@ export function slowTail(conversations: readonly ConversationSteps[], share = 0.
   const medianMs = { addedMs: median(tail.map((c) => c.addedMs)) } as SlowTail['medianMs'];
   for (const step of STEPS)
     medianMs[step] = median(tail.flatMap((c) => (c[step] === undefined ? [] : [c[step]])));
-  const round = (x: number | undefined) => (x === undefined ? undefined : Math.round(x * 10) / 10);
-  const slowest = tail.slice(0, 10).map((c) => ({
-    ...c,
-    addedMs: round(c.addedMs)!,
-    ackMs: round(c.ackMs),
-    joinedMembersMs: round(c.joinedMembersMs),
-    typingMs: round(c.typingMs),
-    llmRequestMs: round(c.llmRequestMs)!,
-    firstTokenMs: round(c.firstTokenMs)!,
-    firstPostMs: round(c.firstPostMs)!,
-  }));
+  const slowest = tail.slice(0, 10).map((c) => {
+    const rounded: ConversationSteps = { ...c, addedMs: Math.round(c.addedMs * 10) / 10 };
+    for (const step of STEPS) {
+      const value = c[step];
+      if (value !== undefined) rounded[step] = Math.round(value * 10) / 10;
+    }
+    return rounded;
+  });
   return { count: n, dueSeconds, medianMs, slowest };
 }
 
