@@ -3,12 +3,11 @@
 // 1%, at least 10), with the median of each step among them, measured from the moment the message was
 // due. A late LLM request after an early typing call points at the stream thread (or the fake's accept);
 // a late first post after an early first token points at the path back (stream thread, then main thread).
-import { percentile } from '../stats.ts';
+import { summarize } from '../stats.ts';
 
+/** The shared summary's p50 (rounded as every figure of the report), null when there is none. */
 function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return Math.round(percentile(sorted, 50) * 10) / 10;
+  return values.length === 0 ? null : summarize(values).p50;
 }
 
 /** Times of one conversation, ms after its message was due (undefined: the step did not happen). */
