@@ -4,6 +4,7 @@
 // due. A late LLM request after an early typing call points at the stream thread (or the fake's accept);
 // a late first post after an early first token points at the path back (stream thread, then main thread).
 import { summarize } from '../stats.ts';
+import { round } from './common.ts';
 
 /** The shared summary's p50 (rounded as every figure of the report), null when there is none. */
 function median(values: number[]): number | null {
@@ -57,10 +58,10 @@ export function slowTail(conversations: readonly ConversationSteps[], share = 0.
   for (const step of STEPS)
     medianMs[step] = median(tail.flatMap((c) => (c[step] === undefined ? [] : [c[step]])));
   const slowest = tail.slice(0, 10).map((c) => {
-    const rounded: ConversationSteps = { ...c, addedMs: Math.round(c.addedMs * 10) / 10 };
+    const rounded: ConversationSteps = { ...c, addedMs: round(c.addedMs) };
     for (const step of STEPS) {
       const value = c[step];
-      if (value !== undefined) rounded[step] = Math.round(value * 10) / 10;
+      if (value !== undefined) rounded[step] = round(value);
     }
     return rounded;
   });
