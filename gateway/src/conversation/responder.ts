@@ -1,7 +1,7 @@
 // Answers one job taken from the queue: joins invited rooms, runs commands, sends the polite refusals,
 // and streams LLM replies (with typing, read receipt, stop, takeover and honest errors).
 
-import { LlmError, trimHistory } from '../llm/index.ts';
+import { LlmError, pushText, trimHistory } from '../llm/index.ts';
 import type { ChatMessage, LlmProvider } from '../llm/types.ts';
 import type { MatrixClientApi } from '../matrix/client-api.ts';
 import { type MatrixEvent, threadRoot } from '../matrix/events.ts';
@@ -360,23 +360,22 @@ export class Responder {
       }
       leave();
       if (!active.stopped) {
-        const deltas = this.o.provider.stream({
+        const request = {
           model: settings.model ?? this.o.provider.defaultModel,
           system: settings.systemPrompt ?? this.o.systemPrompt,
           messages: trimHistory(conversation, this.o.historyTokenBudget),
           maxTokens: this.o.provider.maxTokens,
           signal: active.abort.signal,
-          onRetry: (error) => this.o.metrics.llmRetries.inc({ kind: error.kind }),
-        });
-        for await (const delta of deltas) {
+          onRetry: (error: LlmError) => this.o.metrics.llmRetries.inc({ kind: error.kind }),
+        };
+        await pushText(this.o.provider, request, (delta) => {
           if (!firstTokenAt) {
             firstTokenAt = performance.now();
             this.o.metrics.timeToFirstToken.observe((firstTokenAt - started) / 1000);
           }
           chars += delta.length;
           stream.append(delta);
-          if (active.abort.signal.aborted) break;
-        }
+        });
       }
       const cutShort = await this.endCutShort(active, stream);
       if (cutShort) {

@@ -8,5 +8,6 @@ export {
 } from './factory.ts';
 export { OPENAI_DEFAULT_MODEL, OpenAiProvider, type OpenAiProviderOptions } from './openai.ts';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.ts';
+export { pullText, pushText } from './text-push.ts';
 export { estimateMessageTokens, estimateTokens, trimHistory } from './tokens.ts';
 export * from './types.ts';

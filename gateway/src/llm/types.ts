@@ -18,6 +18,9 @@ export interface CompletionRequest {
 
 export type ProviderName = 'anthropic' | 'openai' | 'demo';
 
+/** Takes a stream's text deltas, in order. */
+export type TextSink = (delta: string) => void;
+
 export interface LlmProvider {
   readonly name: ProviderName;
   readonly defaultModel: string;
@@ -27,6 +30,12 @@ export interface LlmProvider {
    * a stream cut after text was seen throws `LlmError` of kind `stream_cut`.
    */
   stream(request: CompletionRequest): AsyncIterable<string>;
+  /**
+   * The same stream pushed: each delta handed to `onText` as it arrives, settling as `stream` does
+   * (resolves at the end, rejects with the `LlmError`). Optional: a provider whose text arrives by
+   * message (the stream threads) has it; `pushText` serves either kind.
+   */
+  streamTo?(request: CompletionRequest, onText: TextSink): Promise<void>;
 }
 
 export type LlmErrorKind =

@@ -167,3 +167,58 @@ test('stream threads: a young generation size reaches every thread, a restarted 
     await fake.close();
   }
 });
+
+test('stream threads, pushed: text goes to the callback; an abort settles at once and takes no more text', async () => {
+  const fake = await startFakeAnthropic({ reply: 'word '.repeat(300), tokensPerSecond: 100 });
+  try {
+    const provider = threaded({ name: 'anthropic', apiKey: 'k', baseUrl: fake.url, retry: FAST_RETRY });
+    let whole = '';
+    await provider.streamTo({ ...request }, (delta) => {
+      whole += delta;
+    });
+    assert.equal(whole, 'word '.repeat(300));
+
+    const abort = new AbortController();
+    let seen = '';
+    let afterAbort = 0;
+    const pending = provider.streamTo({ ...request, signal: abort.signal }, (delta) => {
+      if (abort.signal.aborted) afterAbort++;
+      seen += delta;
+      abort.abort();
+    });
+    const error = await pending.then(
+      () => assert.fail('expected aborted'),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof LlmError);
+    assert.equal(error.kind, 'aborted');
+    assert.ok(seen.length > 0);
+    await waitFor('the aborted stream to close', async () => fake.activeStreams === 0, { timeoutMs: 5000 });
+    assert.equal(afterAbort, 0);
+  } finally {
+    await fake.close();
+  }
+});
+
+test('stream threads, pushed: a callback that throws fails its own stream only', async () => {
+  const fake = await startFakeAnthropic({ reply: 'word '.repeat(100), tokensPerSecond: 400 });
+  try {
+    const provider = threaded({ name: 'anthropic', apiKey: 'k', baseUrl: fake.url, retry: FAST_RETRY });
+    let other = '';
+    const [broken, fine] = await Promise.allSettled([
+      provider.streamTo(request, () => {
+        throw new Error('the reply is gone');
+      }),
+      provider.streamTo(request, (delta) => {
+        other += delta;
+      }),
+    ]);
+    assert.equal(broken.status, 'rejected');
+    assert.match(String((broken as PromiseRejectedResult).reason), /the reply is gone/);
+    assert.equal(fine.status, 'fulfilled');
+    assert.equal(other, 'word '.repeat(100));
+    await waitFor('the failed stream to close', async () => fake.activeStreams === 0, { timeoutMs: 5000 });
+  } finally {
+    await fake.close();
+  }
+});

@@ -6,16 +6,18 @@ import { existsSync } from 'node:fs';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { abortedError } from '../errors.ts';
 import { type ConfiguredProvider, createProvider, type ProviderConfig } from '../factory.ts';
-import { type CompletionRequest, LlmError, type ProviderName } from '../types.ts';
+import { pullText } from '../text-push.ts';
+import { type CompletionRequest, LlmError, type ProviderName, type TextSink } from '../types.ts';
 import { type Batch, type FromThread, fromWire, type ToThread } from './protocol.ts';
 
-/** One stream as the main thread sees it: text not yet taken, and how it ended. */
+/** One stream as the main thread sees it: where its text goes, and how it ends. */
 interface Channel {
-  text: string;
-  ended: boolean;
-  error?: LlmError;
-  wake?: () => void;
+  onText: TextSink;
   onRetry?: (error: LlmError) => void;
+  /** Settles the stream's promise (once: later calls do nothing). */
+  settle: (error?: LlmError) => void;
+  /** How it ended, held until its turn to be woken (see wakeSoon). */
+  ending?: { error?: LlmError };
 }
 
 interface Thread {
@@ -147,8 +149,16 @@ export class ThreadedProvider implements ConfiguredProvider {
     for (const [id, text] of message.text) {
       const channel = thread.channels.get(id);
       if (!channel) continue;
-      channel.text += text;
-      channel.wake?.();
+      try {
+        channel.onText(text);
+      } catch (error) {
+        // The consumer's failure ends its own stream, not the others in this batch.
+        thread.channels.delete(id);
+        thread.worker.postMessage({ t: 'abort', id } satisfies ToThread);
+        channel.settle(
+          new LlmError('server', `the reply could not take the text: ${String(error)}`, { cause: error }),
+        );
+      }
     }
     for (const [id, error] of message.retries) thread.channels.get(id)?.onRetry?.(fromWire(error));
     for (const [id, error] of message.ends) {
@@ -160,8 +170,7 @@ export class ThreadedProvider implements ConfiguredProvider {
   }
 
   private end(channel: Channel, error?: LlmError): void {
-    channel.ended = true;
-    channel.error = error;
+    channel.ending = error ? { error } : {};
     this.wakeSoon(channel);
   }
 
@@ -169,7 +178,7 @@ export class ThreadedProvider implements ConfiguredProvider {
    * One message can end hundreds of streams, and each stream that ends runs its reply's final steps
    * (the final edit with its Markdown, the memory, the queue) before anything else: so they are woken
    * a batch at a time, with the homeserver's responses and new transactions handled in between. New
-   * text wakes its stream at once (it only appends to the reply).
+   * text goes to its stream at once (it only appends to the reply).
    */
   private wakeSoon(channel: Channel): void {
     this.toWake.add(channel);
@@ -182,50 +191,53 @@ export class ThreadedProvider implements ConfiguredProvider {
     for (const channel of this.toWake) {
       if (n++ === WAKE_BATCH) break;
       this.toWake.delete(channel);
-      channel.wake?.();
+      channel.settle(channel.ending?.error);
     }
     if (this.toWake.size > 0) this.wakeTimer = setImmediate(() => this.wakeBatch());
   }
 
-  async *stream(request: CompletionRequest): AsyncGenerator<string, void, undefined> {
+  stream(request: CompletionRequest): AsyncGenerator<string, void, undefined> {
+    return pullText((r, onText) => this.streamTo(r, onText), request);
+  }
+
+  streamTo(request: CompletionRequest, onText: TextSink): Promise<void> {
     const { signal, onRetry, ...wire } = request;
-    if (signal?.aborted) throw abortedError(signal.reason);
+    if (signal?.aborted) return Promise.reject(abortedError(signal.reason));
     if (this.threads.length === 0)
-      throw new LlmError(
-        'network',
-        this.closed ? 'the LLM stream threads are closed' : 'the LLM stream thread is restarting',
+      return Promise.reject(
+        new LlmError(
+          'network',
+          this.closed ? 'the LLM stream threads are closed' : 'the LLM stream thread is restarting',
+        ),
       );
     // The thread with the fewest streams.
     const thread = this.threads.reduce((a, b) => (b.channels.size < a.channels.size ? b : a));
     const id = this.nextId++;
-    const channel: Channel = { text: '', ended: false, onRetry };
-    thread.channels.set(id, channel);
     const post = (message: ToThread) => thread.worker.postMessage(message);
-    const onAbort = () => post({ t: 'abort', id });
-    signal?.addEventListener('abort', onAbort, { once: true });
-    post({ t: 'start', id, request: wire });
-    try {
-      for (;;) {
-        if (channel.text) {
-          const text = channel.text;
-          channel.text = '';
-          yield text;
-        } else if (channel.ended) {
-          if (signal?.aborted) throw abortedError(signal.reason);
-          if (channel.error) throw channel.error;
-          return;
-        } else {
-          await new Promise<void>((resolve) => {
-            channel.wake = resolve;
-          });
-          channel.wake = undefined;
-        }
-      }
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      // The consumer stopped early: the thread need not go on.
-      if (!channel.ended && thread.channels.delete(id)) post({ t: 'abort', id });
-    }
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const onAbort = () => {
+        // At once, without waiting for the thread: no more text is taken, and the thread stops.
+        if (thread.channels.delete(id)) post({ t: 'abort', id });
+        channel.settle(abortedError(signal?.reason));
+      };
+      const channel: Channel = {
+        onText,
+        ...(onRetry ? { onRetry } : {}),
+        settle: (error) => {
+          if (settled) return;
+          settled = true;
+          signal?.removeEventListener('abort', onAbort);
+          this.toWake.delete(channel);
+          if (error) reject(error);
+          else if (signal?.aborted) reject(abortedError(signal.reason));
+          else resolve();
+        },
+      };
+      thread.channels.set(id, channel);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      post({ t: 'start', id, request: wire });
+    });
   }
 
   async close(): Promise<void> {
