@@ -617,6 +617,9 @@ function spread(results: RunResult[]) {
       results.map((r) => r.latencyMs.gatewayAddedAfterFirstSecond.p99),
     ),
     gatewayCpuSeconds: range(results.map((r) => r.processes.find((p) => p.name === 'gateway')!.cpuSeconds)),
+    gatewayMainThreadCpuSeconds: range(
+      results.map((r) => r.processes.find((p) => p.name === 'gateway')!.mainThreadCpuSeconds ?? 0),
+    ),
     peakRssMB: range(results.map((r) => r.verdict.rssMB)),
   };
 }
@@ -625,7 +628,7 @@ function reportSpread(backend: string, s: ReturnType<typeof spread>): void {
   const r = (x: { min: number; max: number }) => `${x.min}–${x.max}`;
   console.log(
     `[gateway-alone ${backend}] over ${s.runs} runs: gateway-added p99 ${r(s.gatewayAddedP99Ms)} ms ` +
-      `(after the first second ${r(s.gatewayAddedAfterFirstSecondP99Ms)} ms); gateway CPU ${r(s.gatewayCpuSeconds)} s; ` +
+      `(after the first second ${r(s.gatewayAddedAfterFirstSecondP99Ms)} ms); gateway CPU ${r(s.gatewayCpuSeconds)} s (main thread ${r(s.gatewayMainThreadCpuSeconds)} s); ` +
       `peak RSS ${r(s.peakRssMB)} MB; ${s.passed} of ${s.runs} met every target`,
   );
 }

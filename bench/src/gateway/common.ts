@@ -129,7 +129,7 @@ export function cpuFigures(processes: ProcessFigures[]): string {
   return processes
     .map(
       (p) =>
-        `${p.name} ${p.cpuSeconds} s (mean ${p.meanCores}, peak ${p.peakCores} cores, peak RSS ${p.peakRssMB} MB)`,
+        `${p.name} ${p.cpuSeconds} s (${p.mainThreadCpuSeconds === undefined ? '' : `main thread ${p.mainThreadCpuSeconds} s, `}mean ${p.meanCores}, peak ${p.peakCores} cores, peak RSS ${p.peakRssMB} MB)`,
     )
     .join('; ');
 }

@@ -12,9 +12,13 @@ interface StatLine {
   rssKb: number;
 }
 
-function readStat(pid: number): StatLine | undefined {
+/** `/proc/<pid>/stat`, or with `thread` the stat of that one thread of the process. */
+function readStat(pid: number, thread?: number): StatLine | undefined {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const text = readFileSync(
+      thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`,
+      'utf8',
+    );
     // The command name may hold spaces and parentheses: the fields start after the last ')'.
     const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
     // rest[0] = state (field 3); utime = field 14, stime = field 15, rss = field 24 (pages)
@@ -55,6 +59,11 @@ export interface ProcessFigures {
   pid: number;
   /** CPU seconds (user + system) used while sampled. */
   cpuSeconds: number;
+  /**
+   * Of those, the process's main thread (the one whose id is the pid; a Node process's event loop):
+   * the rest is its worker threads, V8's GC helpers and libuv's pool. Not for a watched tree.
+   */
+  mainThreadCpuSeconds?: number;
   /** Mean CPU use over the sampled window, in cores (1 = one core busy). */
   meanCores: number;
   /** Highest CPU use over one sampling interval, in cores. */
@@ -69,6 +78,8 @@ interface Watched {
   tree: boolean;
   startTicks?: number;
   lastTicks?: number;
+  mainStartTicks?: number;
+  mainLastTicks?: number;
   lastAt?: number;
   /** Ticks of descendants that exited are lost; keep the highest total seen. */
   peakCores: number;
@@ -135,10 +146,13 @@ export class ProcSampler {
     const seconds = (performance.now() - this.startedAt) / 1000;
     return this.watched.map((w) => {
       const cpuSeconds = ((w.lastTicks ?? 0) - (w.startTicks ?? 0)) / CLOCK_TICKS;
+      const mainSeconds =
+        w.mainLastTicks === undefined ? undefined : (w.mainLastTicks - (w.mainStartTicks ?? 0)) / CLOCK_TICKS;
       return {
         name: w.name,
         pid: w.pid,
         cpuSeconds: round(cpuSeconds, 2),
+        ...(mainSeconds === undefined ? {} : { mainThreadCpuSeconds: round(mainSeconds, 2) }),
         meanCores: round(seconds > 0 ? cpuSeconds / seconds : 0, 2),
         peakCores: round(w.peakCores, 2),
         peakRssMB: round(w.peakRssKb / 1024, 1),
@@ -193,6 +207,11 @@ export class ProcSampler {
       rss += stat.rssKb;
     }
     if (!alive) return 0;
+    const main = w.tree ? undefined : readStat(w.pid, w.pid);
+    if (main) {
+      w.mainStartTicks ??= main.cpuTicks;
+      w.mainLastTicks = Math.max(main.cpuTicks, w.mainLastTicks ?? 0);
+    }
     let cores = 0;
     if (w.startTicks === undefined) w.startTicks = ticks;
     if (w.lastTicks !== undefined && w.lastAt !== undefined && now > w.lastAt) {
