@@ -1,7 +1,7 @@
 // What one streaming LLM call costs the process that reads it, memory and CPU, isolated from the rest of
 // the gateway: N concurrent streams from the benchmark's fake LLM (its own process) read (a) through the
 // official Anthropic SDK over Node's fetch (`sdk`), (b) through the same SDK over the gateway's lean
-// fetch (`sdk-lean`: undici.request under the SDK, as the gateway does now), or (c) through
+// fetch (`sdk-lean`: undici's dispatcher under the SDK, as the gateway does now), or (c) through
 // undici.request with a minimal SSE line parser (`undici`). Resident memory at full concurrency and CPU
 // per SSE event, per mode.
 // Not run by `npm run bench` (a diagnostic behind the gateway-alone figures):

@@ -14,6 +14,7 @@ import { selfSignedCertificate } from '../support/self-signed.ts';
 describe('lean fetch', () => {
   let server: Server;
   let base: string;
+  let closedEarly = 0;
   const leanFetch = createLeanFetch();
 
   before(async () => {
@@ -22,6 +23,28 @@ describe('lean fetch', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         if (req.url === '/hang') return; // never answers
+        if (req.url === '/big') {
+          // A long body, written as fast as the socket takes it, for a reader that takes its time.
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          let i = 0;
+          const next = () => {
+            while (i < 400)
+              if (!res.write(`data: ${String(i++).padStart(4, '0')}${'x'.repeat(2000)}\n\n`))
+                return res.once('drain', next);
+            res.end();
+          };
+          next();
+          return;
+        }
+        if (req.url === '/endless') {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          const timer = setInterval(() => res.write('data: more\n\n'), 5);
+          res.on('close', () => {
+            clearInterval(timer);
+            closedEarly++;
+          });
+          return;
+        }
         if (req.url === '/stream') {
           res.writeHead(200, { 'content-type': 'text/event-stream' });
           res.write('data: one\n\n');
@@ -73,6 +96,39 @@ describe('lean fetch', () => {
     for await (const chunk of res.body as unknown as AsyncIterable<Buffer>)
       pieces.push(chunk.toString('utf8'));
     assert.equal(pieces.join(''), 'data: one\n\ndata: two\n\n');
+  });
+
+  test('a slow reader gets every byte of a long body, in order', async () => {
+    const res = await leanFetch(`${base}/big`);
+    const pieces: Buffer[] = [];
+    for await (const chunk of res.body as unknown as AsyncIterable<Buffer>) {
+      pieces.push(chunk);
+      if (pieces.length % 20 === 0) await new Promise((r) => setTimeout(r, 2));
+    }
+    const events = Buffer.concat(pieces).toString('utf8').split('\n\n').filter(Boolean);
+    assert.equal(events.length, 400);
+    assert.deepEqual(
+      events.map((e) => Number(e.slice(6, 10))),
+      Array.from({ length: 400 }, (_, i) => i),
+    );
+  });
+
+  test('a reader that stops early closes the stream on the server', async () => {
+    const res = await leanFetch(`${base}/endless`);
+    for await (const _ of res.body as unknown as AsyncIterable<Buffer>) break;
+    for (let i = 0; i < 400 && closedEarly === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(closedEarly, 1);
+  });
+
+  test('an abort mid-body fails the reader with an AbortError', async () => {
+    const controller = new AbortController();
+    const res = await leanFetch(`${base}/endless`, { signal: controller.signal });
+    await assert.rejects(
+      (async () => {
+        for await (const _ of res.body as unknown as AsyncIterable<Buffer>) controller.abort();
+      })(),
+      { name: 'AbortError' },
+    );
   });
 
   test('an abort ends a request that gets no answer', async () => {
