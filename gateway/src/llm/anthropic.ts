@@ -2,8 +2,9 @@
 import Anthropic, { APIConnectionError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import { abortedError, fromSdkError, fromSdkStreamError, streamCutError } from './errors.ts';
 import { sdkTransportOptions } from './lean-fetch.ts';
-import { type RetryPolicy, resolveRetryPolicy, streamWithRetries } from './retry.ts';
-import type { CompletionRequest, LlmProvider } from './types.ts';
+import { pushWithRetries, type RetryPolicy, resolveRetryPolicy, SinkError } from './retry.ts';
+import { pullText } from './text-push.ts';
+import type { CompletionRequest, LlmProvider, TextSink } from './types.ts';
 
 const SDK_ERRORS = { APIUserAbortError, APIConnectionError, APIError };
 
@@ -39,10 +40,15 @@ export class AnthropicProvider implements LlmProvider {
   }
 
   stream(request: CompletionRequest): AsyncIterable<string> {
-    return streamWithRetries(() => this.attempt(request), this.retry, request.signal, request.onRetry);
+    return pullText((r, onText) => this.streamTo(r, onText), request);
   }
 
-  private async *attempt(request: CompletionRequest): AsyncGenerator<string, void, undefined> {
+  // Pushed rather than yielded: the SDK's stream is the only async iteration per SSE event.
+  streamTo(request: CompletionRequest, onText: TextSink): Promise<void> {
+    return pushWithRetries((sink) => this.attempt(request, sink), this.retry, request, onText);
+  }
+
+  private async attempt(request: CompletionRequest, onText: TextSink): Promise<void> {
     const { signal } = request;
     let events: AsyncIterable<Anthropic.RawMessageStreamEvent>;
     try {
@@ -64,21 +70,23 @@ export class AnthropicProvider implements LlmProvider {
     let stopped = false;
     try {
       for await (const event of events) {
+        if (signal?.aborted) break; // text parsed from what had arrived is not handed on
         if (event.type === 'content_block_delta') {
           if (event.delta.type === 'text_delta' && event.delta.text) {
             sawText = true;
-            yield event.delta.text;
+            onText(event.delta.text);
           }
         } else if (event.type === 'message_stop') {
           stopped = true;
         }
       }
     } catch (err) {
+      if (err instanceof SinkError) throw err;
       throw fromSdkStreamError('anthropic', SDK_ERRORS, err, signal, sawText);
     }
     // The SDK ends iteration quietly when the request was aborted.
     if (signal?.aborted) throw abortedError(signal.reason);
-    // Retried by streamWithRetries when no text had arrived.
+    // Retried by pushWithRetries when no text had arrived.
     if (!stopped) throw streamCutError('anthropic', 'the stream ended without message_stop');
   }
 }

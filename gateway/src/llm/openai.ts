@@ -3,8 +3,9 @@
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import { abortedError, fromSdkError, fromSdkStreamError, streamCutError } from './errors.ts';
 import { sdkTransportOptions } from './lean-fetch.ts';
-import { type RetryPolicy, resolveRetryPolicy, streamWithRetries } from './retry.ts';
-import type { CompletionRequest, LlmProvider } from './types.ts';
+import { pushWithRetries, type RetryPolicy, resolveRetryPolicy, SinkError } from './retry.ts';
+import { pullText } from './text-push.ts';
+import type { CompletionRequest, LlmProvider, TextSink } from './types.ts';
 
 const SDK_ERRORS = { APIUserAbortError, APIConnectionError, APIError };
 
@@ -49,10 +50,15 @@ export class OpenAiProvider implements LlmProvider {
   }
 
   stream(request: CompletionRequest): AsyncIterable<string> {
-    return streamWithRetries(() => this.attempt(request), this.retry, request.signal, request.onRetry);
+    return pullText((r, onText) => this.streamTo(r, onText), request);
   }
 
-  private async *attempt(request: CompletionRequest): AsyncGenerator<string, void, undefined> {
+  // Pushed rather than yielded: the SDK's stream is the only async iteration per SSE event.
+  streamTo(request: CompletionRequest, onText: TextSink): Promise<void> {
+    return pushWithRetries((sink) => this.attempt(request, sink), this.retry, request, onText);
+  }
+
+  private async attempt(request: CompletionRequest, onText: TextSink): Promise<void> {
     const { signal } = request;
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [];
     if (request.system) messages.push({ role: 'system', content: request.system });
@@ -77,21 +83,23 @@ export class OpenAiProvider implements LlmProvider {
     let finished = false;
     try {
       for await (const chunk of chunks) {
+        if (signal?.aborted) break; // text parsed from what had arrived is not handed on
         const choice = chunk.choices?.[0];
         if (!choice) continue; // e.g. the trailing usage chunk
         const text = choice.delta?.content;
         if (text) {
           sawText = true;
-          yield text;
+          onText(text);
         }
         if (choice.finish_reason) finished = true;
       }
     } catch (err) {
+      if (err instanceof SinkError) throw err;
       throw fromSdkStreamError('openai', SDK_ERRORS, err, signal, sawText);
     }
     if (signal?.aborted) throw abortedError(signal.reason);
     // The SDK swallows `data: [DONE]`; every compatible server sends a finish_reason before it.
-    // Retried by streamWithRetries when no text had arrived.
+    // Retried by pushWithRetries when no text had arrived.
     if (!finished) throw streamCutError('openai', 'the stream ended without a finish_reason');
   }
 }

@@ -2,7 +2,7 @@
 // retry-after (capped). Retries only happen before the first delta was handed to the caller:
 // once text was shown, replaying the request would duplicate it.
 import { abortedError } from './errors.ts';
-import { LlmError } from './types.ts';
+import { type CompletionRequest, LlmError, type TextSink } from './types.ts';
 
 export interface RetryPolicy {
   /** Total attempts, the first included (1 = no retry). */
@@ -62,31 +62,47 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** What a stream's consumer threw from its text callback: passed through, never retried or re-labelled. */
+export class SinkError extends Error {
+  constructor(readonly original: unknown) {
+    super('the text callback threw');
+    this.name = 'SinkError';
+  }
+}
+
 /**
- * Runs `attempt` (one HTTP request streaming text deltas, throwing `LlmError`) and retries
- * retryable failures that happen before the first delta.
+ * Runs `attempt` (one HTTP request handing its text deltas to the sink it is given, rejecting with
+ * `LlmError`) and retries retryable failures that happen before the first delta. An attempt lets a
+ * `SinkError` from its sink through unchanged; the consumer's own error is what this then rejects with.
  */
-export async function* streamWithRetries(
-  attempt: () => AsyncIterable<string>,
+export async function pushWithRetries(
+  attempt: (onText: TextSink) => Promise<void>,
   policy: RetryPolicy,
-  signal?: AbortSignal,
-  onRetry?: (error: LlmError) => void,
-): AsyncGenerator<string, void, undefined> {
+  request: Pick<CompletionRequest, 'signal' | 'onRetry'>,
+  onText: TextSink,
+): Promise<void> {
+  const { signal, onRetry } = request;
+  let handedOn = false;
+  const sink: TextSink = (delta) => {
+    handedOn = true;
+    try {
+      onText(delta);
+    } catch (error) {
+      throw new SinkError(error);
+    }
+  };
   for (let attemptNo = 1; ; attemptNo++) {
     if (signal?.aborted) throw abortedError(signal.reason);
-    let yielded = false;
     try {
-      for await (const delta of attempt()) {
-        yielded = true;
-        yield delta;
-      }
+      await attempt(sink);
       return;
     } catch (err) {
+      if (err instanceof SinkError) throw err.original;
       const error = err instanceof LlmError ? err : new LlmError('server', String(err), { cause: err });
       if (signal?.aborted) throw error.kind === 'aborted' ? error : abortedError(signal.reason);
       // A stream cut before any text showed nothing: as safe to retry as a dropped connection.
       const retryable = error.retryable || error.kind === 'stream_cut';
-      if (yielded || !retryable || attemptNo >= policy.maxAttempts) throw error;
+      if (handedOn || !retryable || attemptNo >= policy.maxAttempts) throw error;
       onRetry?.(error);
       await sleep(retryDelayMs(attemptNo, policy, error.details.retryAfterMs), signal);
     }

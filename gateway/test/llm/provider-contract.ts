@@ -176,6 +176,34 @@ export function providerContract(p: ProviderUnderTest): void {
       assert.ok(text.length > 0);
     });
 
+    test('pushed (streamTo): the same text, retried the same way as pulled', async () => {
+      const fake = await start({ reply: REPLY, chunkSize: 3, script: [{ status: 429 }, 'ok'] });
+      const provider = p.make(fake.url, FAST_RETRY);
+      assert.ok(provider.streamTo, 'an HTTP provider pushes its text');
+      const retried: string[] = [];
+      let text = '';
+      await provider.streamTo(request({ onRetry: (e) => retried.push(e.kind) }), (delta) => {
+        text += delta;
+      });
+      assert.equal(text, REPLY);
+      assert.deepEqual(retried, ['rate_limited']);
+      assert.equal(fake.requestCount, 2);
+    });
+
+    test('pushed: a text callback that throws stops the request, with its own error, not retried', async () => {
+      const fake = await start({ reply: 'word '.repeat(100), tokensPerSecond: 400 });
+      const provider = p.make(fake.url, FAST_RETRY);
+      await assert.rejects(
+        provider.streamTo!(request(), () => {
+          throw new Error('the reply is gone');
+        }),
+        /the reply is gone/,
+      );
+      assert.equal(fake.requestCount, 1);
+      for (let i = 0; i < 1000 && fake.activeStreams > 0; i++) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(fake.activeStreams, 0, 'the stream was closed');
+    });
+
     test('an already aborted signal sends nothing', async () => {
       const fake = await start({});
       const { error } = await failure(

@@ -2,6 +2,8 @@
 // parsing) for the streams the main thread hands it, and sends their text back in batches.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createProvider, type ProviderConfig } from '../factory.ts';
+import { pushText } from '../text-push.ts';
+import type { LlmError } from '../types.ts';
 import { type Batch, type FromThread, TEXT_BATCH_MS, type ToThread, toWire } from './protocol.ts';
 
 const port = parentPort;
@@ -38,19 +40,19 @@ async function run(id: number, request: Extract<ToThread, { t: 'start' }>['reque
   running.set(id, abort);
   let first = true;
   try {
-    const deltas = provider.stream({
+    const streaming = {
       ...request,
       signal: abort.signal,
-      onRetry: (error) => {
+      onRetry: (error: LlmError) => {
         outbox.retries.push([id, toWire(error)]);
         schedule(false);
       },
-    });
-    for await (const delta of deltas) {
+    };
+    await pushText(provider, streaming, (delta) => {
       pendingText.set(id, (pendingText.get(id) ?? '') + delta);
       schedule(first);
       first = false;
-    }
+    });
     outbox.ends.push([id, null]);
   } catch (error) {
     outbox.ends.push([id, toWire(error)]);
