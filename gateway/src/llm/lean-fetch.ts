@@ -2,24 +2,23 @@
 // Node's global fetch wraps every response body in a WHATWG ReadableStream (plus a Request, a Response
 // and their internal state), which costs about 190 KB and 60 µs of CPU per SSE event once thousands of
 // streams are open. Both SDKs read a body through its async iterator when it has one, so this fetch
-// dispatches on undici's Agent directly and returns a minimal Response whose body is a queue of the
+// dispatches on undici Clients directly and returns a minimal Response whose body is a queue of the
 // Buffers undici hands over (`ResponseBody`): no Node Readable either, which `undici.request` would put
 // in between (6–15% less CPU per SSE event than that, 4,000 streams in `sse-client-cost.ts`). The SDK's
 // own SSE parsing, events, errors, retries and timeouts are unchanged.
-// One dedicated keep-alive Agent per provider: one connection per stream in progress (HTTP/1.1 has
-// one response at a time per connection), kept alive for the next request. Its HTTPS connections share
-// one TLS context: without it Node builds one (trust store included) for every connection, which was
+// Its own keep-alive connections per provider (`ConnectionStack`): one per stream in progress (HTTP/1.1
+// has one response at a time per connection), kept alive for the next request. Its HTTPS connections
+// share one TLS context: without it Node builds one (trust store included) for every connection, which was
 // 1.3 s of the stream thread in a profile of 2,500 new conversations over HTTPS (`alone.ts --llm-tls`).
 import type { IncomingHttpHeaders } from 'node:http';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { ConnectionStack } from './connection-stack.ts';
 import { ResponseBody } from './response-body.ts';
 
 export interface LeanFetchOptions {
   /** Idle keep-alive connections are closed after this (ms). */
   keepAliveTimeoutMs?: number;
-  /** Most connections to one LLM origin (null: as many as streams in progress). */
-  connections?: number | null;
   /**
    * The TLS context of every HTTPS connection. Default: one made here with Node's trust store (its
    * built-in CAs plus NODE_EXTRA_CA_CERTS), certificates verified as a plain `tls.connect` does.
@@ -119,6 +118,8 @@ class LeanRequest implements Dispatcher.DispatchHandler {
     private readonly signal: AbortSignal | undefined,
     private readonly resolve: (response: LeanResponse) => void,
     private readonly reject: (error: unknown) => void,
+    /** Called once, when the connection is free again. */
+    private readonly settled: () => void,
   ) {
     this.onAbort = signal ? () => this.abort() : null;
     if (this.onAbort) signal!.addEventListener('abort', this.onAbort, { once: true });
@@ -133,6 +134,7 @@ class LeanRequest implements Dispatcher.DispatchHandler {
 
   private release(): void {
     if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
+    this.settled();
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -166,29 +168,37 @@ class LeanRequest implements Dispatcher.DispatchHandler {
   }
 }
 
-/** One request through the agent; resolves at the response's headers, its body fed as it arrives. */
-function dispatchRequest(agent: Agent, url: string, init: RequestInit | undefined): Promise<LeanResponse> {
+/** One request on a connection of its own; resolves at the response's headers, its body fed as it arrives. */
+function dispatchRequest(
+  connections: ConnectionStack,
+  url: string,
+  init: RequestInit | undefined,
+): Promise<LeanResponse> {
   const signal = init?.signal ?? undefined;
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   const target = new URL(url);
   const options: Dispatcher.DispatchOptions = {
-    origin: target.origin,
     path: `${target.pathname}${target.search}`,
     method: (init?.method ?? 'GET').toUpperCase() as Dispatcher.HttpMethod,
     headers: requestHeaders(init),
     body: init?.body as RequestBody,
   };
+  const { origin } = target;
+  const client = connections.checkout(origin);
   return new Promise((resolve, reject) => {
-    agent.dispatch(options, new LeanRequest(url, signal, resolve, reject));
+    client.dispatch(
+      options,
+      new LeanRequest(url, signal, resolve, reject, () => connections.checkin(origin, client)),
+    );
   });
 }
 
 /** A fetch for the SDKs' `fetch` option; anything it does not handle goes to the global fetch. */
-export function createLeanFetch(options: LeanFetchOptions = {}): typeof fetch & { close(): Promise<void> } {
-  const agent = new Agent({
-    keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
-    connections: options.connections ?? null,
-    pipelining: 1,
+export function createLeanFetch(
+  options: LeanFetchOptions = {},
+): typeof fetch & { close(): Promise<void>; readonly connections: number } {
+  const connections = new ConnectionStack({
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 30_000,
     connect: { secureContext: options.secureContext ?? createSecureContext() },
   });
   const leanFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
@@ -197,9 +207,15 @@ export function createLeanFetch(options: LeanFetchOptions = {}): typeof fetch & 
       body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
     if (input instanceof Request || !simpleBody) return fetch(input, init);
     const url = typeof input === 'string' ? input : input.href;
-    return (await dispatchRequest(agent, url, init)) as unknown as Response;
+    return (await dispatchRequest(connections, url, init)) as unknown as Response;
   };
-  return Object.assign(leanFetch as typeof fetch, { close: () => agent.close() });
+  return Object.defineProperties(
+    leanFetch as typeof fetch & { close(): Promise<void>; readonly connections: number },
+    {
+      close: { value: () => connections.close() },
+      connections: { get: () => connections.size },
+    },
+  );
 }
 
 /** The transport options both vendors' SDK clients (Anthropic, OpenAI) are built with. */

@@ -191,3 +191,79 @@ describe('lean fetch over HTTPS (one TLS context for all its connections)', () =
     }
   });
 });
+
+describe('lean fetch connections (one per request in progress, kept alive, closed when idle)', () => {
+  let server: Server;
+  let base: string;
+  let sockets = 0;
+  let closedSockets = 0;
+
+  before(async () => {
+    server = createServer((req, res) => {
+      if (req.url === '/hang') return;
+      setTimeout(() => res.writeHead(200, { 'content-type': 'text/plain' }).end(`ok ${req.url}`), 20);
+    });
+    server.on('connection', (socket) => {
+      sockets++;
+      socket.on('close', () => closedSockets++);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  test('requests one after another reuse one connection; concurrent ones get one each, reused after', async () => {
+    const leanFetch = createLeanFetch();
+    try {
+      const before = sockets;
+      for (let i = 0; i < 3; i++) assert.equal(await (await leanFetch(`${base}/s${i}`)).text(), `ok /s${i}`);
+      assert.equal(sockets - before, 1);
+      const texts = await Promise.all(
+        [1, 2, 3, 4].map(async (i) => (await leanFetch(`${base}/c${i}`)).text()),
+      );
+      assert.deepEqual(texts, ['ok /c1', 'ok /c2', 'ok /c3', 'ok /c4']);
+      assert.equal(sockets - before, 4, 'the idle one was reused, three were opened');
+      assert.equal(leanFetch.connections, 4);
+      await Promise.all([1, 2, 3, 4].map(async (i) => (await leanFetch(`${base}/again${i}`)).text()));
+      assert.equal(sockets - before, 4, 'all four reused');
+    } finally {
+      await leanFetch.close();
+    }
+  });
+
+  test('connections idle past the keep-alive timeout are closed and forgotten', async () => {
+    const leanFetch = createLeanFetch({ keepAliveTimeoutMs: 150 });
+    try {
+      const open = () => sockets - closedSockets;
+      for (let i = 0; i < 200 && open() > 0; i++) await new Promise((r) => setTimeout(r, 10)); // the last test's
+      await Promise.all([1, 2].map(async (i) => (await leanFetch(`${base}/k${i}`)).text()));
+      assert.equal(leanFetch.connections, 2);
+      assert.equal(open(), 2);
+      for (let i = 0; i < 200 && (leanFetch.connections > 0 || open() > 0); i++)
+        await new Promise((r) => setTimeout(r, 10));
+      assert.equal(leanFetch.connections, 0);
+      assert.equal(open(), 0, 'their sockets were closed');
+      assert.equal(await (await leanFetch(`${base}/later`)).text(), 'ok /later', 'and new ones are opened');
+    } finally {
+      await leanFetch.close();
+    }
+  });
+
+  test('a connection whose request was aborted serves the next request', async () => {
+    const leanFetch = createLeanFetch();
+    try {
+      const controller = new AbortController();
+      const pending = leanFetch(`${base}/hang`, { signal: controller.signal });
+      setTimeout(() => controller.abort(), 20);
+      await assert.rejects(pending, { name: 'AbortError' });
+      assert.equal(await (await leanFetch(`${base}/next`)).text(), 'ok /next');
+      assert.equal(leanFetch.connections, 1);
+    } finally {
+      await leanFetch.close();
+    }
+  });
+});
