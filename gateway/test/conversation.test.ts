@@ -110,6 +110,26 @@ for (const backend of ['memory', 'redis'] as Backend[]) {
       }
     });
 
+    test('the bot shows as typing while it generates, and no longer once the reply is done', async () => {
+      const own = await alice.dmWith(bot); // a room of its own: the others' memory is asserted
+      const typing = alice.watchTyping(own);
+      try {
+        const source = await alice.sendText(own, 'Are you typing?');
+        await alice.finalReply(own, source, bot);
+        await waitFor(
+          'the typing notification to be cleared',
+          async () => typing.changes.length > 0 && !typing.changes.at(-1)!.includes(bot),
+          { timeoutMs: 10_000, intervalMs: 50 },
+        );
+        assert.ok(
+          typing.changes.some((ids) => ids.includes(bot)),
+          `the bot was never seen typing: ${JSON.stringify(typing.changes)}`,
+        );
+      } finally {
+        await typing.stop();
+      }
+    });
+
     test('the conversation is remembered, and !new forgets it', async () => {
       const before = fake.requestCount;
       const source = await alice.sendText(room, 'What did I say first?');

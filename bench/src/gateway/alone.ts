@@ -525,6 +525,8 @@ async function runOnce(backend: string) {
         notices: sum(window.map((s) => s.notice)),
       },
       requestsByEndpoint: hs.requests,
+      /** Rooms whose last typing call from the bot was a start: "typing..." would show until it lapses. */
+      roomsLeftTyping: hs.typingLeftOn(),
       requestsPerSecond: hs.requestsPerSecond,
       connectionsOpened: hs.connections,
       unknownRoutes: hs.unknownRoutes,
@@ -582,7 +584,7 @@ function report(r: Awaited<ReturnType<typeof runOnce>>): void {
   console.log(
     `${l} homeserver events/s (budget ${h.editBudgetPerSecond}): all stored events mean ${h.storedEventsPerSecond.mean} peak ${h.storedEventsPerSecond.peak}; ` +
       `streaming edits mean ${h.streamingEditsPerSecond.mean} peak ${h.streamingEditsPerSecond.peak}; edits+finals mean ${h.editsAndFinalsPerSecond.mean} peak ${h.editsAndFinalsPerSecond.peak}; ` +
-      `totals ${JSON.stringify(h.totals)}; requests ${JSON.stringify(h.requestsByEndpoint)}`,
+      `totals ${JSON.stringify(h.totals)}; requests ${JSON.stringify(h.requestsByEndpoint)}; rooms left showing typing ${h.roomsLeftTyping}`,
   );
   console.log(`${l} CPU: ${cpuFigures(r.processes)}${r.redis ? `; redis ${r.redis.cpuSeconds} s` : ''}`);
   console.log(

@@ -14,6 +14,8 @@ export interface RoomRecord {
   firstCallAt: Partial<Record<'joined_members' | 'messages' | 'typing' | 'receipt', number>>;
   /** Distinct reply messages (not edits, not notices): txnId → event id. */
   replyTxns: Map<string, string>;
+  /** The typing state the bot last set (a reply that ends must leave it off). */
+  typing?: boolean;
   firstReplyAt?: number;
   /** The state the first post carried ("streaming", or "done" when the whole text came at once). */
   firstReplyState?: string;
@@ -99,6 +101,13 @@ export class StandinHomeserver {
     });
   }
 
+  /** Rooms the bot last left showing as typing. */
+  typingLeftOn(): number {
+    let n = 0;
+    for (const record of this.rooms.values()) if (record.typing) n++;
+    return n;
+  }
+
   private noteRoomCall(roomId: string, endpoint: 'joined_members' | 'messages' | 'typing' | 'receipt'): void {
     const record = this.room(roomId);
     record.firstCallAt[endpoint] ??= now();
@@ -135,6 +144,7 @@ export class StandinHomeserver {
       if (method === 'PUT' && parts[4] === 'rooms' && parts[6] === 'typing') {
         this.count('typing');
         this.noteRoomCall(parts[5]!, 'typing');
+        this.room(parts[5]!).typing = body.includes('"typing":true');
         json(res, 200, {});
         return;
       }

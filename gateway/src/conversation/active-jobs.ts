@@ -11,7 +11,13 @@ export interface ActiveJob {
   readonly abort: AbortController;
   /** Whether this job generates a reply (only those are polled for stops and show typing). */
   generating: boolean;
+  /** Whether it should show as typing (refreshed while true). */
   typing: boolean;
+  /**
+   * Whether the homeserver may be showing it as typing: a start was sent, or is on its way, and no stop
+   * since. A stop is sent only then (a start shed under overload needs none).
+   */
+  typingShown: boolean;
   stopped: boolean;
   leaseLost: boolean;
   /** Set by shutdown before aborting: hand the job back, or finish it as interrupted (no other process). */
@@ -78,6 +84,7 @@ export class ActiveJobs {
       abort: new AbortController(),
       generating: false,
       typing: false,
+      typingShown: false,
       stopped: false,
       leaseLost: false,
       lastRenew: now,
@@ -97,13 +104,18 @@ export class ActiveJobs {
   async setTyping(job: ActiveJob, typing: boolean): Promise<void> {
     job.typing = typing;
     job.lastTyping = Date.now();
+    if (!typing && !job.typingShown) return;
+    const wasShown = job.typingShown;
+    job.typingShown = typing;
     try {
-      await this.options.api.setTyping(
+      const delivered = await this.options.api.setTyping(
         job.roomId,
         this.options.botUserId,
         typing,
         this.options.typingTimeoutMs,
       );
+      // A start shed (or replaced by a stop) before any got through: nothing shows, nothing to stop.
+      if (typing && !delivered && !wasShown && job.typing) job.typingShown = false;
     } catch (error) {
       this.options.log.debug({ err: error, roomId: job.roomId }, 'typing notification failed');
     }

@@ -50,22 +50,32 @@ export class MatrixClientApi {
     return res.event_id;
   }
 
-  async setTyping(roomId: string, userId: string, typing: boolean, timeoutMs: number): Promise<void> {
-    await this.http.request('PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/typing/${enc(userId)}`, {
-      body: typing ? { typing: true, timeout: timeoutMs } : { typing: false },
-      endpoint: 'typing',
-      lane: 'bestEffort',
-    });
+  /** Whether the homeserver got it (not shed under overload, nor replaced by a newer state of the room's typing). */
+  async setTyping(roomId: string, userId: string, typing: boolean, timeoutMs: number): Promise<boolean> {
+    const outcome = await this.http.sendState(
+      'PUT',
+      `/_matrix/client/v3/rooms/${enc(roomId)}/typing/${enc(userId)}`,
+      {
+        body: typing ? { typing: true, timeout: timeoutMs } : { typing: false },
+        endpoint: 'typing',
+        key: `typing ${roomId} ${userId}`,
+        // A stop is never shed: the start it ends may have got through.
+        sheddable: typing,
+      },
+    );
+    return outcome === 'sent';
   }
 
   async sendReceipt(roomId: string, eventId: string, threadId?: string): Promise<void> {
-    await this.http.request(
+    await this.http.sendState(
       'POST',
       `/_matrix/client/v3/rooms/${enc(roomId)}/receipt/m.read/${enc(eventId)}`,
       {
         body: threadId ? { thread_id: threadId } : {},
         endpoint: 'receipt',
-        lane: 'bestEffort',
+        // A receipt on a later event of the same thread supersedes one still waiting.
+        key: `receipt ${roomId} ${threadId ?? ''}`,
+        sheddable: true,
       },
     );
   }

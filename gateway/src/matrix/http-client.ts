@@ -5,6 +5,7 @@
 // receipts) when thousands of replies start at once.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
+import { LatestWins, type UpdateOutcome } from './latest-wins.ts';
 
 export class MatrixApiError extends Error {
   constructor(
@@ -34,10 +35,17 @@ export interface RequestOptions {
    * `interactive`: the messages users see (own connections); `critical`: reads a waiting reply needs
    * before its LLM call (room size, history), own connections so they never queue behind joins and
    * other bookkeeping; `background` (default): the rest; `bestEffort`: typing and receipts, few
-   * connections, dropped when too many are queued.
+   * connections (through `sendState`).
    */
   lane?: 'interactive' | 'critical' | 'background' | 'bestEffort';
   timeoutMs?: number;
+}
+
+export interface StateOptions extends Omit<RequestOptions, 'lane' | 'attempts'> {
+  /** The state the request sets (a room's typing, a thread's receipt): newer requests of it replace waiting ones. */
+  key: string;
+  /** May be dropped when the lane is overloaded (a typing start or refresh, a receipt; not a typing stop). */
+  sheddable: boolean;
 }
 
 export interface HttpClientOptions {
@@ -53,8 +61,7 @@ export class MatrixHttpClient {
   private readonly critical: Pool;
   private readonly background: Pool;
   private readonly bestEffort: Pool;
-  private readonly bestEffortLimit: number;
-  private bestEffortPending = 0;
+  private readonly latest: LatestWins;
   private readonly basePath: string;
 
   constructor(private readonly options: HttpClientOptions) {
@@ -74,7 +81,7 @@ export class MatrixHttpClient {
     });
     const fewer = Math.max(2, Math.ceil(options.connections / 4));
     this.bestEffort = new Pool(url.origin, { ...poolOptions, connections: fewer });
-    this.bestEffortLimit = fewer * 16;
+    this.latest = new LatestWins(fewer * 16);
   }
 
   async request<T = Record<string, unknown>>(
@@ -82,19 +89,25 @@ export class MatrixHttpClient {
     path: string,
     options: RequestOptions = {},
   ): Promise<T> {
-    if (options.lane === 'bestEffort') {
-      if (this.bestEffortPending >= this.bestEffortLimit) {
-        this.options.onResult?.(options.endpoint ?? method, 'dropped');
-        return {} as T;
-      }
-      this.bestEffortPending++;
-      try {
-        return await this.withRetries<T>(method, path, options);
-      } finally {
-        this.bestEffortPending--;
-      }
-    }
     return this.withRetries<T>(method, path, options);
+  }
+
+  /**
+   * A request that sets state where only the newest value counts (typing, read receipts), on the
+   * best-effort lane, ordered and coalesced per key (LatestWins). Resolves `sent`, or `superseded` /
+   * `dropped` when it was not sent; a failure rejects as `request` does.
+   */
+  async sendState(method: 'PUT' | 'POST', path: string, options: StateOptions): Promise<UpdateOutcome> {
+    const { key, sheddable, ...rest } = options;
+    const outcome = await this.latest.run(
+      key,
+      async () => {
+        await this.withRetries(method, path, { ...rest, lane: 'bestEffort' });
+      },
+      sheddable,
+    );
+    if (outcome !== 'sent') this.options.onResult?.(options.endpoint ?? method, outcome);
+    return outcome;
   }
 
   private async withRetries<T>(

@@ -2,7 +2,7 @@
 // and what the user sees of the bot's replies (the reply message, its edits, its latest content).
 import '@clawchat/common/polyfills';
 import type { RegisteredUser, TestHomeserver } from '@clawchat/local-synapse/harness';
-import { Direction, type MatrixClient } from 'matrix-js-sdk';
+import { Direction, type MatrixClient, Method } from 'matrix-js-sdk';
 import { waitFor } from './wait.ts';
 
 export interface RawEvent {
@@ -137,5 +137,50 @@ export class TestUser {
       },
       { timeoutMs, intervalMs: 150 },
     );
+  }
+
+  /**
+   * Follows who the homeserver says is typing in the room (the m.typing of /sync, as a client sees
+   * it) until `stop()`: every change, in order.
+   */
+  watchTyping(roomId: string): { changes: string[][]; stop: () => Promise<void> } {
+    const changes: string[][] = [];
+    const filter = JSON.stringify({
+      presence: { types: [] },
+      account_data: { types: [] },
+      room: {
+        rooms: [roomId],
+        timeline: { limit: 0 },
+        state: { types: [] },
+        account_data: { types: [] },
+        ephemeral: { types: ['m.typing'] },
+      },
+    });
+    let running = true;
+    const loop = (async () => {
+      let since: string | undefined;
+      while (running) {
+        const res = await this.client.http.authedRequest<{
+          next_batch: string;
+          rooms?: {
+            join?: Record<
+              string,
+              { ephemeral?: { events?: { type: string; content: { user_ids?: string[] } }[] } }
+            >;
+          };
+        }>(Method.Get, '/sync', { filter, timeout: since ? '500' : '0', ...(since ? { since } : {}) });
+        since = res.next_batch;
+        for (const event of res.rooms?.join?.[roomId]?.ephemeral?.events ?? []) {
+          if (event.type === 'm.typing') changes.push(event.content.user_ids ?? []);
+        }
+      }
+    })();
+    return {
+      changes,
+      stop: async () => {
+        running = false;
+        await loop;
+      },
+    };
   }
 }
