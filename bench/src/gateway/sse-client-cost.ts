@@ -1,17 +1,24 @@
 // What one streaming LLM call costs the process that reads it, memory and CPU, isolated from the rest of
-// the gateway: N concurrent streams from the benchmark's fake LLM (its own process) read (a) through the
-// official Anthropic SDK over Node's fetch (`sdk`), (b) through the same SDK over the gateway's lean
-// fetch (`sdk-lean`: undici's dispatcher under the SDK, as the gateway does now), or (c) through
-// undici.request with a minimal SSE line parser (`undici`). Resident memory at full concurrency and CPU
-// per SSE event, per mode.
+// the gateway: N concurrent streams from the benchmark's fake LLM (its own process) read
+//   sdk           through the official Anthropic SDK over Node's fetch;
+//   sdk-lean      through the same SDK over the gateway's lean fetch (what the gateway does);
+//   sdk-response  the SDK makes the request (`.asResponse()`, over the lean fetch) and eventsource-parser
+//                 decodes the body: what a leaner SSE path that keeps the SDK's request would cost;
+//   push          no SDK: undici's dispatcher hands each chunk straight to eventsource-parser (no async
+//                 iteration at all), the floor of any path on undici;
+//   undici        undici.request with a minimal SSE line parser.
+// Resident memory at full concurrency and CPU per SSE event, per mode.
 // Not run by `npm run bench` (a diagnostic behind the gateway-alone figures):
-//   node --import tsx bench/src/gateway/sse-client-cost.ts [--streams 4000] [--mode sdk|sdk-lean|undici|both|all]
+//   node --import tsx bench/src/gateway/sse-client-cost.ts [--streams 4000]
+//     [--mode sdk|sdk-lean|sdk-response|push|undici|both|all]
 //     [--node-flag=--heap-growing-percent=50 --node-flag=--max-semi-space-size=64]
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import Anthropic from '@anthropic-ai/sdk';
-import { Agent, request } from 'undici';
+import { createParser } from 'eventsource-parser';
+import { Agent, type Dispatcher, request } from 'undici';
 import { createLeanFetch } from '../../../gateway/src/llm/lean-fetch.ts';
+import { num } from './common.ts';
 import { startFakeLlm, stopAll } from './procs.ts';
 
 const { values } = parseArgs({
@@ -27,9 +34,14 @@ const { values } = parseArgs({
   },
   strict: true,
 });
-const STREAMS = Number(values.streams);
-const TOKENS = Number(values.tokens);
-const TPS = Number(values.tps);
+const MODES = ['sdk', 'sdk-lean', 'sdk-response', 'push', 'undici'];
+if (![...MODES, 'both', 'all'].includes(values.mode!)) {
+  process.stderr.write(`--mode: ${values.mode} is not one of ${[...MODES, 'both', 'all'].join(', ')}\n`);
+  process.exit(2);
+}
+const STREAMS = num('streams', values.streams, 1);
+const TOKENS = num('tokens', values.tokens, 1);
+const TPS = num('tps', values.tps, 0.1);
 
 if (values.child) {
   // Child: one mode, its own fresh process.
@@ -39,7 +51,7 @@ if (values.child) {
     apiKey: 'k',
     baseURL: url,
     maxRetries: 0,
-    ...(mode === 'sdk-lean' ? { fetch: createLeanFetch() } : {}),
+    ...(mode === 'sdk-lean' || mode === 'sdk-response' ? { fetch: createLeanFetch() } : {}),
   });
   const agent = new Agent({ connections: null, keepAliveTimeout: 30_000 });
   let events = 0;
@@ -61,6 +73,54 @@ if (values.child) {
     }
     return text;
   };
+  /** eventsource-parser over a body's bytes, keeping the text of the Messages API's text deltas. */
+  const textDecoder = () => {
+    const utf8 = new TextDecoder();
+    const state = {
+      text: '',
+      feed: (chunk: Uint8Array) => parser.feed(utf8.decode(chunk, { stream: true })),
+    };
+    const parser = createParser({
+      onEvent(sse) {
+        events++;
+        if (sse.event !== 'content_block_delta') return;
+        const data = JSON.parse(sse.data) as { delta?: { type?: string; text?: string } };
+        if (data.delta?.type === 'text_delta' && data.delta.text) state.text += data.delta.text;
+      },
+    });
+    return state;
+  };
+  const viaSdkResponse = async (i: number) => {
+    const response = await client.messages.create(body(i)).asResponse();
+    const decode = textDecoder();
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) decode.feed(chunk);
+    return decode.text;
+  };
+  const viaPush = (i: number) =>
+    new Promise<string>((resolve, reject) => {
+      const decode = textDecoder();
+      const target = new URL(`${url}/v1/messages`);
+      agent.dispatch(
+        {
+          origin: target.origin,
+          path: target.pathname,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-api-key': 'k',
+            'anthropic-version': '2023-06-01',
+          },
+          body: JSON.stringify(body(i)),
+        },
+        {
+          onRequestStart() {},
+          onResponseStart() {},
+          onResponseData: (_controller, chunk) => decode.feed(chunk),
+          onResponseEnd: () => resolve(decode.text),
+          onResponseError: (_controller, error) => reject(error),
+        } satisfies Dispatcher.DispatchHandler,
+      );
+    });
   const viaUndici = async (i: number) => {
     const res = await request(`${url}/v1/messages`, {
       method: 'POST',
@@ -100,7 +160,13 @@ if (values.child) {
       try {
         open++;
         peakOpen = Math.max(peakOpen, open);
-        await (mode === 'undici' ? viaUndici(i) : viaSdk(i));
+        await (mode === 'push'
+          ? viaPush(i)
+          : mode === 'undici'
+            ? viaUndici(i)
+            : mode === 'sdk-response'
+              ? viaSdkResponse(i)
+              : viaSdk(i));
       } catch {
         failed++;
       } finally {
@@ -130,12 +196,7 @@ if (values.child) {
 
 try {
   const fake = await startFakeLlm({ ttftMs: 300, tokensPerSecond: TPS, chunk: 1, tokens: TOKENS });
-  const modes =
-    values.mode === 'all'
-      ? ['sdk', 'sdk-lean', 'undici']
-      : values.mode === 'both'
-        ? ['sdk', 'undici']
-        : [values.mode!];
+  const modes = values.mode === 'all' ? MODES : values.mode === 'both' ? ['sdk', 'undici'] : [values.mode!];
   for (const mode of modes) {
     const child = spawn(
       process.execPath,
