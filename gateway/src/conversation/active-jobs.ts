@@ -50,6 +50,8 @@ export function typingRefreshAfterMs(timeoutMs: number): number {
 }
 
 const TYPING_REFRESH_MARGIN_MS = 5_000;
+/** A typing start shed under overload is tried again this soon (dropped again at once while it lasts). */
+export const SHED_TYPING_RETRY_MS = 2_000;
 
 export class ActiveJobs {
   private readonly byRoom = new Map<string, ActiveJob>();
@@ -140,7 +142,8 @@ export class ActiveJobs {
     const stopPolls: ActiveJob[] = [];
     for (const job of this.byRoom.values()) {
       if (!job.renewing && now - job.lastRenew >= renewEvery) void this.renew(job);
-      if (job.typing && now - job.lastTyping >= typingEvery) void this.setTyping(job, true);
+      if (job.typing && now - job.lastTyping >= (job.typingShown ? typingEvery : SHED_TYPING_RETRY_MS))
+        void this.setTyping(job, true);
       if (job.generating && !job.polling && !job.stopped && now - job.lastStopPoll >= this.options.stopPollMs)
         stopPolls.push(job);
     }
