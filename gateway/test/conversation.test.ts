@@ -114,6 +114,7 @@ for (const backend of ['memory', 'redis'] as Backend[]) {
       const own = await alice.dmWith(bot); // a room of its own: the others' memory is asserted
       const typing = alice.watchTyping(own);
       try {
+        await typing.ready;
         const source = await alice.sendText(own, 'Are you typing?');
         await alice.finalReply(own, source, bot);
         await waitFor(

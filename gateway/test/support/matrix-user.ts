@@ -141,10 +141,15 @@ export class TestUser {
 
   /**
    * Follows who the homeserver says is typing in the room (the m.typing of /sync, as a client sees
-   * it) until `stop()`: every change, in order.
+   * it) until `stop()`: every change, in order. `ready` settles once the first /sync is in, so that
+   * what follows is seen.
    */
-  watchTyping(roomId: string): { changes: string[][]; stop: () => Promise<void> } {
+  watchTyping(roomId: string): { changes: string[][]; ready: Promise<void>; stop: () => Promise<void> } {
     const changes: string[][] = [];
+    let started!: () => void;
+    const ready = new Promise<void>((resolve) => {
+      started = resolve;
+    });
     const filter = JSON.stringify({
       presence: { types: [] },
       account_data: { types: [] },
@@ -170,6 +175,7 @@ export class TestUser {
           };
         }>(Method.Get, '/sync', { filter, timeout: since ? '500' : '0', ...(since ? { since } : {}) });
         since = res.next_batch;
+        started();
         for (const event of res.rooms?.join?.[roomId]?.ephemeral?.events ?? []) {
           if (event.type === 'm.typing') changes.push(event.content.user_ids ?? []);
         }
@@ -177,6 +183,7 @@ export class TestUser {
     })();
     return {
       changes,
+      ready: Promise.race([ready, loop]),
       stop: async () => {
         running = false;
         await loop;
