@@ -34,12 +34,15 @@ export interface RequestOptions {
   /**
    * `interactive`: the messages users see (own connections); `critical`: reads a waiting reply needs
    * before its LLM call (room size, history), own connections so they never queue behind joins and
-   * other bookkeeping; `background` (default): the rest; `bestEffort`: typing and receipts, few
-   * connections (through `sendState`).
+   * other bookkeeping; `background` (default): the rest. Typing and receipts go through `sendState`,
+   * on a lane of their own with fewer connections.
    */
-  lane?: 'interactive' | 'critical' | 'background' | 'bestEffort';
+  lane?: 'interactive' | 'critical' | 'background';
   timeoutMs?: number;
 }
+
+/** What a request is sent with inside the client: any lane, `bestEffort` (sendState's) included. */
+type SendOptions = Omit<RequestOptions, 'lane'> & { lane?: RequestOptions['lane'] | 'bestEffort' };
 
 export interface StateOptions extends Omit<RequestOptions, 'lane' | 'attempts'> {
   /** The state the request sets (a room's typing, a thread's receipt): newer requests of it replace waiting ones. */
@@ -113,7 +116,7 @@ export class MatrixHttpClient {
   private async withRetries<T>(
     method: 'GET' | 'PUT' | 'POST' | 'DELETE',
     path: string,
-    options: RequestOptions,
+    options: SendOptions,
   ): Promise<T> {
     const attempts = Math.max(1, options.attempts ?? 1);
     let lastError: unknown;
@@ -134,7 +137,7 @@ export class MatrixHttpClient {
     throw lastError;
   }
 
-  private async once<T>(method: string, path: string, options: RequestOptions): Promise<T> {
+  private async once<T>(method: string, path: string, options: SendOptions): Promise<T> {
     const endpoint = options.endpoint ?? method;
     let search = '';
     if (options.query) {
