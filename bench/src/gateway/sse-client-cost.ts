@@ -6,13 +6,15 @@
 //                 decodes the body: what a leaner SSE path that keeps the SDK's request would cost;
 //   push          no SDK: undici's dispatcher hands each chunk straight to eventsource-parser (no async
 //                 iteration at all), the floor of any path on undici;
+//   node-http     the same over Node's own http client (its C++ parser) instead of undici;
 //   undici        undici.request with a minimal SSE line parser.
 // Resident memory at full concurrency and CPU per SSE event, per mode.
 // Not run by `npm run bench` (a diagnostic behind the gateway-alone figures):
 //   node --import tsx bench/src/gateway/sse-client-cost.ts [--streams 4000]
-//     [--mode sdk|sdk-lean|sdk-response|push|undici|both|all]
+//     [--mode sdk|sdk-lean|sdk-response|push|node-http|undici|both|all]
 //     [--node-flag=--heap-growing-percent=50 --node-flag=--max-semi-space-size=64]
 import { spawn } from 'node:child_process';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { parseArgs } from 'node:util';
 import Anthropic from '@anthropic-ai/sdk';
 import { createParser } from 'eventsource-parser';
@@ -34,7 +36,7 @@ const { values } = parseArgs({
   },
   strict: true,
 });
-const MODES = ['sdk', 'sdk-lean', 'sdk-response', 'push', 'undici'];
+const MODES = ['sdk', 'sdk-lean', 'sdk-response', 'push', 'node-http', 'undici'];
 if (![...MODES, 'both', 'all'].includes(values.mode!)) {
   process.stderr.write(`--mode: ${values.mode} is not one of ${[...MODES, 'both', 'all'].join(', ')}\n`);
   process.exit(2);
@@ -121,6 +123,32 @@ if (values.child) {
         } satisfies Dispatcher.DispatchHandler,
       );
     });
+  const httpAgent = new HttpAgent({ keepAlive: true, keepAliveMsecs: 30_000, maxSockets: Infinity });
+  const viaNodeHttp = (i: number) =>
+    new Promise<string>((resolve, reject) => {
+      const decode = textDecoder();
+      const payload = JSON.stringify(body(i));
+      const req = httpRequest(
+        `${url}/v1/messages`,
+        {
+          method: 'POST',
+          agent: httpAgent,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(payload),
+            'x-api-key': 'k',
+            'anthropic-version': '2023-06-01',
+          },
+        },
+        (res) => {
+          res.on('data', (chunk: Buffer) => decode.feed(chunk));
+          res.on('end', () => resolve(decode.text));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
   const viaUndici = async (i: number) => {
     const res = await request(`${url}/v1/messages`, {
       method: 'POST',
@@ -162,11 +190,13 @@ if (values.child) {
         peakOpen = Math.max(peakOpen, open);
         await (mode === 'push'
           ? viaPush(i)
-          : mode === 'undici'
-            ? viaUndici(i)
-            : mode === 'sdk-response'
-              ? viaSdkResponse(i)
-              : viaSdk(i));
+          : mode === 'node-http'
+            ? viaNodeHttp(i)
+            : mode === 'undici'
+              ? viaUndici(i)
+              : mode === 'sdk-response'
+                ? viaSdkResponse(i)
+                : viaSdk(i));
       } catch {
         failed++;
       } finally {
