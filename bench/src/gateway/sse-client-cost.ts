@@ -176,6 +176,15 @@ if (values.child) {
     }
     return text;
   };
+  const readers: Record<string, (i: number) => Promise<string>> = {
+    sdk: viaSdk,
+    'sdk-lean': viaSdk,
+    'sdk-response': viaSdkResponse,
+    push: viaPush,
+    'node-http': viaNodeHttp,
+    undici: viaUndici,
+  };
+  const read = readers[mode]!;
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 200);
@@ -188,15 +197,7 @@ if (values.child) {
       try {
         open++;
         peakOpen = Math.max(peakOpen, open);
-        await (mode === 'push'
-          ? viaPush(i)
-          : mode === 'node-http'
-            ? viaNodeHttp(i)
-            : mode === 'undici'
-              ? viaUndici(i)
-              : mode === 'sdk-response'
-                ? viaSdkResponse(i)
-                : viaSdk(i));
+        await read(i);
       } catch {
         failed++;
       } finally {
