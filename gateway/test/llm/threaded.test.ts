@@ -19,11 +19,13 @@ after(async () => {
   await Promise.all(made.map((p) => p.close()));
 });
 
-function threaded(config: ProviderConfig, threads = 1, youngGenerationMb?: number): ThreadedProvider {
-  const provider = new ThreadedProvider(config, {
-    threads,
-    ...(youngGenerationMb ? { youngGenerationMb } : {}),
-  });
+/** `earlyDeathMs` short: a thread the test kills comes back without the 5-s pause of a broken install. */
+function threaded(
+  config: ProviderConfig,
+  threads = 1,
+  options: { youngGenerationMb?: number; earlyDeathMs?: number } = {},
+): ThreadedProvider {
+  const provider = new ThreadedProvider(config, { threads, ...options });
   made.push(provider);
   return provider;
 }
@@ -108,7 +110,9 @@ test('stream threads: an abort or an early exit stops the HTTP stream in the thr
 test('stream threads: streams spread over the threads; a thread that dies fails its streams and comes back', async () => {
   const fake = await startFakeAnthropic({ reply: 'word '.repeat(200), tokensPerSecond: 40 });
   try {
-    const provider = threaded({ name: 'anthropic', apiKey: 'k', baseUrl: fake.url, retry: FAST_RETRY }, 2);
+    const provider = threaded({ name: 'anthropic', apiKey: 'k', baseUrl: fake.url, retry: FAST_RETRY }, 2, {
+      earlyDeathMs: 100,
+    });
     await provider.ready; // both threads have loaded the SDK
     const threads = threadsOf(provider);
     const streams = [provider.stream(request), provider.stream(request)].map((s) => failure(s));
@@ -125,7 +129,8 @@ test('stream threads: streams spread over the threads; a thread that dies fails 
     const { text } = await collect(provider.stream(request));
     assert.equal(text, 'word '.repeat(200));
 
-    // With its only thread dead (and not yet back), a stream fails at once, saying why.
+    // With its only thread dead (and not yet back: it died young, so it waits 5 s), a stream fails at
+    // once, saying why.
     const single = threaded({ name: 'anthropic', apiKey: 'k', baseUrl: fake.url, retry: FAST_RETRY });
     await single.ready;
     const only = threadsOf(single);
@@ -144,11 +149,10 @@ test('stream threads: streams spread over the threads; a thread that dies fails 
 test('stream threads: a young generation size reaches every thread, a restarted one too', async () => {
   const fake = await startFakeAnthropic({ reply: 'sized' });
   try {
-    const provider = threaded(
-      { name: 'anthropic', apiKey: 'k', baseUrl: fake.url, retry: FAST_RETRY },
-      2,
-      192,
-    );
+    const provider = threaded({ name: 'anthropic', apiKey: 'k', baseUrl: fake.url, retry: FAST_RETRY }, 2, {
+      youngGenerationMb: 192,
+      earlyDeathMs: 100,
+    });
     await provider.ready;
     const threads = threadsOf(provider);
     const sizes = () => threads.map((t) => t.worker.resourceLimits?.maxYoungGenerationSizeMb);

@@ -2,13 +2,13 @@
 // reply's CPU, and its garbage) leaves the main thread, which keeps the homeserver traffic, and uses
 // the machine's other cores. Same `LlmProvider` contract: text deltas in order, `LlmError` on failure,
 // retries inside (reported through `onRetry`), `signal` aborts.
-import { existsSync } from 'node:fs';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { abortedError } from '../errors.ts';
 import { type ConfiguredProvider, createProvider, type ProviderConfig } from '../factory.ts';
 import { pullText } from '../text-push.ts';
 import { type CompletionRequest, LlmError, type ProviderName, type TextSink } from '../types.ts';
 import { type Batch, type FromThread, fromWire, type ToThread } from './protocol.ts';
+import { streamWorkerUrl } from './worker-source.ts';
 
 /** One stream as the main thread sees it: where its text goes, and how it ends. */
 interface Channel {
@@ -25,22 +25,6 @@ interface Thread {
   channels: Map<number, Channel>;
 }
 
-/**
- * The worker: beside the bundle, `dist/llm-stream-worker.js`; from the sources, `stream-worker.ts`
- * loaded through tsx's loader, registered inside the thread (Node 20 does not carry a parent's
- * `--import` loader hooks into a worker's entry).
- */
-function workerSource(): { source: URL | string; eval: boolean } {
-  const bundled = new URL('./llm-stream-worker.js', import.meta.url);
-  if (existsSync(bundled)) return { source: bundled, eval: false };
-  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const entry = JSON.stringify(new URL('./stream-worker.ts', import.meta.url).href);
-  return {
-    source: `import(${tsx}).then(({ register }) => { register(); return import(${entry}); })`,
-    eval: true,
-  };
-}
-
 export interface ThreadedProviderOptions {
   threads: number;
   /**
@@ -51,9 +35,14 @@ export interface ThreadedProviderOptions {
   youngGenerationMb?: number;
   /** Told when a thread dies (its streams fail with a network error; it is started again). */
   onThreadError?: (error: Error) => void;
+  /**
+   * A thread that dies within this long of its start (a broken install) is started again only after
+   * as long again, not in a tight loop. Default 5 s.
+   */
+  earlyDeathMs?: number;
 }
 
-const RESTART_AFTER_EARLY_DEATH_MS = 5_000;
+const EARLY_DEATH_MS = 5_000;
 /** Streams woken in one turn of the event loop (see wakeSoon). */
 const WAKE_BATCH = 64;
 
@@ -73,6 +62,7 @@ export class ThreadedProvider implements ConfiguredProvider {
   readonly ready: Promise<void>;
 
   private readonly onThreadError: (error: Error) => void;
+  private readonly earlyDeathMs: number;
   private readonly resourceLimits: ResourceLimits | undefined;
 
   constructor(
@@ -80,6 +70,7 @@ export class ThreadedProvider implements ConfiguredProvider {
     options: ThreadedProviderOptions,
   ) {
     this.onThreadError = options.onThreadError ?? (() => {});
+    this.earlyDeathMs = options.earlyDeathMs ?? EARLY_DEATH_MS;
     this.resourceLimits = options.youngGenerationMb
       ? { maxYoungGenerationSizeMb: options.youngGenerationMb }
       : undefined;
@@ -96,10 +87,8 @@ export class ThreadedProvider implements ConfiguredProvider {
 
   /** Starts a thread; the promise settles when it has loaded the provider, or died before. */
   private spawn(): Promise<void> {
-    const { source, eval: isCode } = workerSource();
     const thread: Thread = {
-      worker: new Worker(source, {
-        eval: isCode,
+      worker: new Worker(streamWorkerUrl(), {
         workerData: this.config,
         name: 'clawchat-llm-stream',
         ...(this.resourceLimits ? { resourceLimits: this.resourceLimits } : {}),
@@ -129,7 +118,7 @@ export class ThreadedProvider implements ConfiguredProvider {
       if (this.closed) return;
       this.onThreadError(error);
       // A thread that dies as it starts (a broken install) is not restarted in a tight loop.
-      const delay = Date.now() - startedAt < RESTART_AFTER_EARLY_DEATH_MS ? RESTART_AFTER_EARLY_DEATH_MS : 0;
+      const delay = Date.now() - startedAt < this.earlyDeathMs ? this.earlyDeathMs : 0;
       setTimeout(() => {
         if (!this.closed) this.spawn().catch(() => {});
       }, delay).unref();
