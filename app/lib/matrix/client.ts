@@ -21,6 +21,7 @@ import {
   SyncState,
   Visibility,
 } from 'matrix-js-sdk';
+import type { DeviceNetworkWatcher } from '../network/types';
 import { friendlyError, isNetworkError, unsupportedRegistration } from './errors';
 import { COMMANDS, type Command } from './protocol';
 import type { ConnectionState, SendStatus, Session, TimelineEvent } from './types';
@@ -201,10 +202,18 @@ export class ChatClient {
   private flushScheduled = false;
   /** Refreshes waiting for the sync loop to be back online. */
   private readonly onlineWaiters = new Set<() => void>();
+  /** The device said it has no network (and no sync has gone through since). */
+  private deviceOffline = false;
+  private stopWatchingNetwork: (() => void) | undefined;
 
+  /**
+   * `watchNetwork`: what the device says of its network (lib/network), so that a lost network shows
+   * at once and a network that is back is tried at once, rather than when the sync loop notices.
+   */
   constructor(
     readonly session: Session,
     readonly botUserId: string,
+    private readonly options: { watchNetwork?: DeviceNetworkWatcher } = {},
   ) {
     this.client = createClient({
       baseUrl: session.homeserverUrl,
@@ -226,6 +235,7 @@ export class ChatClient {
     this.listener = listener;
     this.setConnection('connecting');
     this.subscribe('on');
+    this.stopWatchingNetwork = this.options.watchNetwork?.(this.onDeviceNetwork);
     // After the first sync the SDK's filter sets no timeline limit, so Synapse's default of 10 events a
     // room applies: a streamed reply (an edit a second) overflows it after a short pause, and every
     // sync after that is a gap. The app's own filter asks for as many as the first sync.
@@ -240,6 +250,8 @@ export class ChatClient {
   }
 
   stop(): void {
+    this.stopWatchingNetwork?.();
+    this.stopWatchingNetwork = undefined;
     this.subscribe('removeListener');
     this.client.stopClient();
     this.listener = undefined;
@@ -573,21 +585,38 @@ export class ChatClient {
     if (state === 'online') for (const done of [...this.onlineWaiters]) done();
   }
 
+  /**
+   * A network lost: said at once (sends wait for it rather than fail). A network back: the sync loop
+   * tries now rather than after its back-off. A sync that goes through wins over what the device
+   * said (a browser may call itself offline with only loopback up, where a local homeserver works).
+   */
+  private readonly onDeviceNetwork = (online: boolean): void => {
+    this.deviceOffline = !online;
+    if (!online) {
+      this.setConnection('offline');
+      return;
+    }
+    if (this.connection === 'offline') this.setConnection('reconnecting');
+    this.client.retryImmediately();
+  };
+
   private readonly onSync = (state: SyncState, _prev: SyncState | null, data?: { error?: unknown }): void => {
     switch (state) {
       case SyncState.Prepared:
         this.prepared = true;
         for (const room of this.client.getRooms()) this.announce(room);
+        this.deviceOffline = false;
         this.setConnection('online');
         break;
       case SyncState.Syncing:
+        this.deviceOffline = false;
         this.setConnection('online');
         // A sync went through: so can the sends waiting for the network.
         this.resendWaiting();
         break;
       case SyncState.Reconnecting:
       case SyncState.Catchup:
-        this.setConnection('reconnecting');
+        this.setConnection(this.deviceOffline ? 'offline' : 'reconnecting');
         break;
       case SyncState.Error: {
         const errcode = (data?.error as { errcode?: string } | undefined)?.errcode;

@@ -6,6 +6,7 @@ import { config } from '../config';
 import { ChatClient, type ClientListener, type RoomMeta } from '../matrix/client';
 import { COMMANDS } from '../matrix/protocol';
 import type { ConnectionState, Session, TimelineEvent } from '../matrix/types';
+import { watchDeviceNetwork } from '../network/device-network';
 import { applyEvents, emptyTimeline, lastMessage } from '../timeline/reducer';
 import type { RoomTimeline } from '../timeline/types';
 import { createBackfill } from './backfill';
@@ -137,7 +138,7 @@ export const useChatStore = create<ChatState>()((set, get) => {
     async start(session) {
       client?.stop();
       set({ ...initial, myUserId: session.userId, connection: 'connecting' });
-      client = new ChatClient(session, config.botUserId);
+      client = new ChatClient(session, config.botUserId, { watchNetwork: watchDeviceNetwork });
       await client.start(listener);
     },
 

@@ -441,6 +441,63 @@ test('pull to refresh tries again at once when the homeserver was lost, then rep
   assert.ok(seen.metas.has(roomId), 'the rooms are reported again');
 });
 
+test('the device losing its network shows at once, sends wait for it; back, the sync loop tries at once', async () => {
+  let tell: ((online: boolean) => void) | undefined;
+  let watching = false;
+  const device = await login({ homeserverUrl: hs.baseUrl, username, password });
+  const watched = new ChatClient(device, botUserId, {
+    watchNetwork: (onChange) => {
+      tell = onChange;
+      watching = true;
+      return () => {
+        watching = false;
+      };
+    },
+  });
+  const states: string[] = [];
+  const statuses = new Map<string, string>();
+  await watched.start({
+    ...listener,
+    onConnection: (state) => {
+      states.push(state);
+      notify();
+    },
+    onEvents: (_roomId, events) => {
+      for (const event of events) if (event.txnId) statuses.set(event.txnId, event.status);
+      notify();
+    },
+    onRoom: () => undefined,
+    onTyping: () => undefined,
+  });
+  try {
+    await until('the watched device online', () => states.at(-1) === 'online');
+    assert.ok(watching, 'the client watches the device network while it runs');
+
+    // The network goes: said at once, while the sync loop's long poll has noticed nothing yet.
+    const outage = cutOff(device.accessToken, /\/(sync|send\/)/);
+    tell!(false);
+    assert.equal(states.at(-1), 'offline');
+    const txnId = watched.sendText(roomId, 'written with no network');
+    await until('the send to fail', () => outage.failures() >= 1);
+    // The long poll ends (woken) and the next sync fails: still "no connection", not "reconnecting".
+    const failed = outage.failures();
+    await bot.send(roomId, { msgtype: 'm.text', body: 'wakes the watched long poll' });
+    await until('a failed sync', () => outage.failures() > failed);
+    assert.equal(states.at(-1), 'offline');
+    assert.equal(statuses.get(txnId), 'sending', 'the message waits for the network, not shown failed');
+
+    // The network is back: the sync loop tries at once (not after its back-off), and the message goes.
+    outage.restore();
+    tell!(true);
+    assert.equal(states.at(-1), 'reconnecting');
+    await until('online again', () => states.at(-1) === 'online');
+    await until('the waiting message sent', () => statuses.get(txnId) === 'sent');
+  } finally {
+    watched.stop();
+  }
+  assert.equal(watching, false, 'stopping the client stops watching');
+});
+
 test('typing: ours reaches the other side and stops, and theirs reaches us', async () => {
   // The other side runs the same client, with us in the bot's place.
   const botTyping = new Map<string, string[]>();
