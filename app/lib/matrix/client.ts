@@ -586,14 +586,18 @@ export class ChatClient {
   }
 
   /**
-   * A network lost: said at once (sends wait for it rather than fail). A network back: the sync loop
-   * tries now rather than after its back-off. A sync that goes through wins over what the device
+   * A network lost: said at once (sends wait for it rather than fail), and the requests under way
+   * ended. A network back: the sync loop tries now rather than after its back-off. A sync that goes through wins over what the device
    * said (a browser may call itself offline with only loopback up, where a local homeserver works).
    */
   private readonly onDeviceNetwork = (online: boolean): void => {
     this.deviceOffline = !online;
     if (!online) {
       this.setConnection('offline');
+      // The requests under way went out on the network that is gone: a long poll would hang until its
+      // timeout, and hold back the sync loop when the network is back. Ended now, the loop backs off
+      // and polls (sends are sent again after the next sync, under the same transaction id).
+      this.client.http.abort();
       return;
     }
     if (this.connection === 'offline') this.setConnection('reconnecting');

@@ -14,7 +14,7 @@ import type { Session, TimelineEvent } from '../../lib/matrix/types.ts';
 import { applyEvents, emptyTimeline, lastMessage, unreadCount } from '../../lib/timeline/reducer.ts';
 import type { RoomTimeline } from '../../lib/timeline/types.ts';
 import { type BotUser, botUser } from '../support/bot-user.ts';
-import { cutOff } from '../support/network.ts';
+import { cutOff, requestsUnderWay } from '../support/network.ts';
 
 // The SDK logs each sync step; a failing test prints what matters without it.
 loglevel.setLevel('silent');
@@ -473,15 +473,20 @@ test('the device losing its network shows at once, sends wait for it; back, the 
     await until('the watched device online', () => states.at(-1) === 'online');
     assert.ok(watching, 'the client watches the device network while it runs');
 
-    // The network goes: said at once, while the sync loop's long poll has noticed nothing yet.
+    // The network goes: said at once, and the long poll under way (it went out on the network that
+    // is gone) is ended rather than left to hang until its timeout.
+    const [longPoll] = await until('the long poll under way', () => {
+      const syncs = requestsUnderWay(device.accessToken, /\/sync$/);
+      return syncs.length > 0 ? syncs : undefined;
+    });
     const outage = cutOff(device.accessToken, /\/(sync|send\/)/);
     tell!(false);
     assert.equal(states.at(-1), 'offline');
+    assert.equal(longPoll?.aborted, true, 'the long poll is ended');
     const txnId = watched.sendText(roomId, 'written with no network');
     await until('the send to fail', () => outage.failures() >= 1);
-    // The long poll ends (woken) and the next sync fails: still "no connection", not "reconnecting".
+    // The sync loop polls again and fails: still "no connection", not "reconnecting".
     const failed = outage.failures();
-    await bot.send(roomId, { msgtype: 'm.text', body: 'wakes the watched long poll' });
     await until('a failed sync', () => outage.failures() > failed);
     assert.equal(states.at(-1), 'offline');
     assert.equal(statuses.get(txnId), 'sending', 'the message waits for the network, not shown failed');

@@ -4,17 +4,30 @@
 const realFetch = globalThis.fetch;
 const cuts = new Set<{ token: string; path: RegExp; failed: number }>();
 
+/** Requests under way, with the signal that would abort them. */
+const pending = new Set<{ auth: string | undefined; pathname: string; signal: AbortSignal | undefined }>();
+
 globalThis.fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
   const url = input instanceof Request ? input.url : String(input);
   const auth = (init?.headers as Record<string, string> | undefined)?.Authorization;
+  const { pathname } = new URL(url);
   for (const cut of cuts) {
-    if (auth === `Bearer ${cut.token}` && cut.path.test(new URL(url).pathname)) {
+    if (auth === `Bearer ${cut.token}` && cut.path.test(pathname)) {
       cut.failed += 1;
       return Promise.reject(new TypeError('fetch failed'));
     }
   }
-  return realFetch(input, init);
+  const request = { auth, pathname, signal: init?.signal ?? undefined };
+  pending.add(request);
+  return realFetch(input, init).finally(() => pending.delete(request));
 }) as typeof fetch;
+
+/** The abort signals of the client's requests to matching paths still under way. */
+export function requestsUnderWay(accessToken: string, path: RegExp): (AbortSignal | undefined)[] {
+  return [...pending]
+    .filter((r) => r.auth === `Bearer ${accessToken}` && path.test(r.pathname))
+    .map((r) => r.signal);
+}
 
 export interface Cut {
   /** Requests failed so far. */
