@@ -1,13 +1,14 @@
 // Configuration: defaults, YAML file < environment, the registration file, and errors naming the key.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { createRegistration, renderRegistration } from '@clawchat/common/appservice-registration';
 import { ConfigError, configWarnings, loadConfig, redactedConfig } from '../src/config/load.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'clawchat-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const registrationPath = join(dir, 'registration.yaml');
 writeFileSync(
   registrationPath,
