@@ -1,14 +1,15 @@
 // `register`: the registration file Synapse loads, with fresh tokens, never overwriting deployed ones.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseRegistration } from '@clawchat/common/appservice-registration';
 import { register } from '../src/cli/register.ts';
 
-test('register writes a valid registration with fresh tokens and refuses to overwrite it', () => {
+test('register writes a valid registration with fresh tokens and refuses to overwrite it', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'clawchat-register-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const out = join(dir, 'registration.yaml');
   const message = register(['--url', 'http://127.0.0.1:9000', '--server-name', 'localhost', '--out', out]);
   assert.match(message, /@clawbot:localhost/);
