@@ -77,12 +77,11 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
         })
       : createProvider(providerConfig);
 
-  // The stream threads load the SDK before the gateway takes any work.
-  if (provider instanceof ThreadedProvider) {
-    await provider.ready.catch((error: Error) => {
-      throw new Error(`the LLM stream threads could not start: ${error.message}`);
-    });
-  }
+  // The SDK is loaded (by the stream threads, or here) before the gateway takes any work.
+  await provider.load?.().catch((error: Error) => {
+    const what = provider instanceof ThreadedProvider ? 'the LLM stream threads' : 'the LLM provider';
+    throw new Error(`${what} could not start: ${error.message}`);
+  });
 
   const state = await createStateBackend({
     redisUrl: config.redisUrl,

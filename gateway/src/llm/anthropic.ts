@@ -1,12 +1,11 @@
 // Anthropic Messages API, streamed through the official SDK.
-import Anthropic, { APIConnectionError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import { abortedError, fromSdkError, fromSdkStreamError, streamCutError } from './errors.ts';
 import { sdkTransportOptions } from './lean-fetch.ts';
 import { pushWithRetries, type RetryPolicy, resolveRetryPolicy, SinkError } from './retry.ts';
+import { type LoadedSdk, once } from './sdk-load.ts';
 import { pullText } from './text-push.ts';
 import type { CompletionRequest, LlmProvider, TextSink } from './types.ts';
-
-const SDK_ERRORS = { APIUserAbortError, APIConnectionError, APIError };
 
 // A current model of the SDK's list (a deprecated one makes the SDK warn on every request).
 export const ANTHROPIC_DEFAULT_MODEL = 'claude-sonnet-5-5';
@@ -25,18 +24,29 @@ export interface AnthropicProviderOptions {
 export class AnthropicProvider implements LlmProvider {
   readonly name = 'anthropic' as const;
   readonly defaultModel: string;
-  private readonly client: Anthropic;
   private readonly retry: RetryPolicy;
+  private readonly sdk: () => Promise<LoadedSdk<Anthropic>>;
 
   constructor(options: AnthropicProviderOptions) {
     if (!options.apiKey) throw new TypeError('anthropic provider: apiKey is required (ANTHROPIC_API_KEY)');
+    const { apiKey } = options;
     this.defaultModel = options.model || ANTHROPIC_DEFAULT_MODEL;
     this.retry = resolveRetryPolicy(options.retry);
-    this.client = new Anthropic({
-      apiKey: options.apiKey,
-      baseURL: options.baseUrl || ANTHROPIC_DEFAULT_BASE_URL,
-      ...sdkTransportOptions(options.timeoutMs),
+    this.sdk = once(async () => {
+      const sdk = await import('@anthropic-ai/sdk');
+      return {
+        client: new sdk.default({
+          apiKey,
+          baseURL: options.baseUrl || ANTHROPIC_DEFAULT_BASE_URL,
+          ...sdkTransportOptions(options.timeoutMs),
+        }),
+        errors: sdk,
+      };
     });
+  }
+
+  async load(): Promise<void> {
+    await this.sdk();
   }
 
   stream(request: CompletionRequest): AsyncIterable<string> {
@@ -50,9 +60,10 @@ export class AnthropicProvider implements LlmProvider {
 
   private async attempt(request: CompletionRequest, onText: TextSink): Promise<void> {
     const { signal } = request;
+    const { client, errors } = await this.sdk();
     let events: AsyncIterable<Anthropic.RawMessageStreamEvent>;
     try {
-      events = await this.client.messages.create(
+      events = await client.messages.create(
         {
           model: request.model || this.defaultModel,
           max_tokens: request.maxTokens,
@@ -63,7 +74,7 @@ export class AnthropicProvider implements LlmProvider {
         { signal: signal ?? null },
       );
     } catch (err) {
-      throw fromSdkError('anthropic', SDK_ERRORS, err, signal);
+      throw fromSdkError('anthropic', errors, err, signal);
     }
 
     let sawText = false;
@@ -82,7 +93,7 @@ export class AnthropicProvider implements LlmProvider {
       }
     } catch (err) {
       if (err instanceof SinkError) throw err;
-      throw fromSdkStreamError('anthropic', SDK_ERRORS, err, signal, sawText);
+      throw fromSdkStreamError('anthropic', errors, err, signal, sawText);
     }
     // The SDK ends iteration quietly when the request was aborted.
     if (signal?.aborted) throw abortedError(signal.reason);

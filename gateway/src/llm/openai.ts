@@ -1,13 +1,12 @@
 // OpenAI-compatible chat completions (OpenAI, Ollama, vLLM, an OpenClaw gateway), streamed through
 // the official SDK.
-import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import type OpenAI from 'openai';
 import { abortedError, fromSdkError, fromSdkStreamError, streamCutError } from './errors.ts';
 import { sdkTransportOptions } from './lean-fetch.ts';
 import { pushWithRetries, type RetryPolicy, resolveRetryPolicy, SinkError } from './retry.ts';
+import { type LoadedSdk, once } from './sdk-load.ts';
 import { pullText } from './text-push.ts';
 import type { CompletionRequest, LlmProvider, TextSink } from './types.ts';
-
-const SDK_ERRORS = { APIUserAbortError, APIConnectionError, APIError };
 
 export const OPENAI_DEFAULT_MODEL = 'gpt-4.1-mini';
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -30,7 +29,7 @@ export interface OpenAiProviderOptions {
 export class OpenAiProvider implements LlmProvider {
   readonly name = 'openai' as const;
   readonly defaultModel: string;
-  private readonly client: OpenAI;
+  private readonly sdk: () => Promise<LoadedSdk<OpenAI>>;
   private readonly retry: RetryPolicy;
   private readonly maxTokensField: 'max_tokens' | 'max_completion_tokens';
 
@@ -41,12 +40,22 @@ export class OpenAiProvider implements LlmProvider {
     this.maxTokensField =
       options.maxTokensField ??
       (new URL(baseURL).hostname === 'api.openai.com' ? 'max_completion_tokens' : 'max_tokens');
-    this.client = new OpenAI({
-      // The SDK refuses to start without a key; compatible local servers ignore it.
-      apiKey: options.apiKey || 'no-key',
-      baseURL,
-      ...sdkTransportOptions(options.timeoutMs),
+    this.sdk = once(async () => {
+      const sdk = await import('openai');
+      return {
+        client: new sdk.default({
+          // The SDK refuses to start without a key; compatible local servers ignore it.
+          apiKey: options.apiKey || 'no-key',
+          baseURL,
+          ...sdkTransportOptions(options.timeoutMs),
+        }),
+        errors: sdk,
+      };
     });
+  }
+
+  async load(): Promise<void> {
+    await this.sdk();
   }
 
   stream(request: CompletionRequest): AsyncIterable<string> {
@@ -60,13 +69,14 @@ export class OpenAiProvider implements LlmProvider {
 
   private async attempt(request: CompletionRequest, onText: TextSink): Promise<void> {
     const { signal } = request;
+    const { client, errors } = await this.sdk();
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [];
     if (request.system) messages.push({ role: 'system', content: request.system });
     for (const m of request.messages) messages.push({ role: m.role, content: m.content });
 
     let chunks: AsyncIterable<OpenAI.Chat.ChatCompletionChunk>;
     try {
-      chunks = await this.client.chat.completions.create(
+      chunks = await client.chat.completions.create(
         {
           model: request.model || this.defaultModel,
           messages,
@@ -76,7 +86,7 @@ export class OpenAiProvider implements LlmProvider {
         { signal: signal ?? null },
       );
     } catch (err) {
-      throw fromSdkError('openai', SDK_ERRORS, err, signal);
+      throw fromSdkError('openai', errors, err, signal);
     }
 
     let sawText = false;
@@ -95,7 +105,7 @@ export class OpenAiProvider implements LlmProvider {
       }
     } catch (err) {
       if (err instanceof SinkError) throw err;
-      throw fromSdkStreamError('openai', SDK_ERRORS, err, signal, sawText);
+      throw fromSdkStreamError('openai', errors, err, signal, sawText);
     }
     if (signal?.aborted) throw abortedError(signal.reason);
     // The SDK swallows `data: [DONE]`; every compatible server sends a finish_reason before it.

@@ -36,6 +36,12 @@ export interface LlmProvider {
    * message (the stream threads) has it; `pushText` serves either kind.
    */
   streamTo?(request: CompletionRequest, onText: TextSink): Promise<void>;
+  /**
+   * Loads what streaming needs (the vendor's SDK, the stream threads), so that the first reply does not
+   * wait for it; the gateway calls it before it takes work. Optional: without it, or before it
+   * settles, the first stream loads what it needs itself.
+   */
+  load?(): Promise<void>;
 }
 
 export type LlmErrorKind =

@@ -66,4 +66,6 @@ port.on('message', (message: ToThread) => {
   if (message.t === 'start') void run(message.id, message.request);
   else running.get(message.id)?.abort();
 });
+// A failed load (a broken install) kills the thread before it says ready: the gateway does not start.
+await provider.load?.();
 port.postMessage({ t: 'ready' } satisfies FromThread);

@@ -74,7 +74,8 @@ export class ThreadedProvider implements ConfiguredProvider {
     this.resourceLimits = options.youngGenerationMb
       ? { maxYoungGenerationSizeMb: options.youngGenerationMb }
       : undefined;
-    // Built here too, so that a bad configuration fails at start, in this thread, with its message.
+    // Built here too (it loads no SDK), so that a bad configuration fails at start, in this thread, with
+    // its message.
     const local = createProvider(config);
     this.name = local.name;
     this.defaultModel = local.defaultModel;
@@ -83,6 +84,10 @@ export class ThreadedProvider implements ConfiguredProvider {
     this.ready = Promise.all(started).then(() => {});
     // Observed here so that an unawaited failure is not an unhandled rejection; `ready` still rejects.
     this.ready.catch(() => {});
+  }
+
+  load(): Promise<void> {
+    return this.ready;
   }
 
   /** Starts a thread; the promise settles when it has loaded the provider, or died before. */
