@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import type { ResolvedStateOptions } from '../options.ts';
 import type { StateBackend } from '../types.ts';
 import { RedisConversationStore } from './conversation-store.ts';
@@ -9,11 +8,15 @@ import { RedisWorkQueue } from './work-queue.ts';
 
 export { RedisConversationStore, RedisEditBudgetShares, RedisRateLimiter, RedisStopSignals, RedisWorkQueue };
 
-/** Connects (failing fast with a clear error when Redis is unreachable or too old) and builds the backend. */
+/**
+ * Connects (failing fast with a clear error when Redis is unreachable or too old) and builds the backend.
+ * ioredis is imported here, not by the module: the embedded backend (no REDIS_URL) never loads it.
+ */
 export async function createRedisBackend(
   options: ResolvedStateOptions & { redisUrl: string },
   onError: (error: Error) => void = () => {},
 ): Promise<StateBackend> {
+  const { Redis } = await import('ioredis');
   const redis = new Redis(options.redisUrl, { lazyConnect: true, connectionName: 'clawchat-gateway' });
   redis.on('error', onError);
   try {
