@@ -82,6 +82,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     const what = provider instanceof ThreadedProvider ? 'the LLM stream threads' : 'the LLM provider';
     throw new Error(`${what} could not start: ${error.message}`);
   });
+  if (provider instanceof ThreadedProvider) metrics.eventLoopBusy.set('llm-stream', () => provider.busyMs());
 
   const state = await createStateBackend({
     redisUrl: config.redisUrl,

@@ -207,6 +207,12 @@ describe('application-service API', () => {
     assert.match(metrics, /clawchat_homeserver_requests_total\{endpoint="typing",outcome="ok"\} [1-9]/);
     assert.match(metrics, /clawchat_homeserver_requests_total\{endpoint="receipt",outcome="ok"\} [1-9]/);
     assert.doesNotMatch(metrics, /endpoint="(receipt|typing|send)",outcome="4\d\d"/);
+    // The event loops' busy time: the main thread's, and the LLM stream thread's (one by default).
+    assert.match(metrics, /clawchat_event_loop_busy_seconds_total\{thread="main"\} (0\.\d*[1-9]|[1-9])/);
+    assert.match(
+      metrics,
+      /clawchat_event_loop_busy_seconds_total\{thread="llm-stream"\} (0\.\d*[1-9]|[1-9])/,
+    );
   });
 
   test('a user over the rate limit gets a polite notice, not silence', async () => {

@@ -286,9 +286,17 @@ async function runOnce(backend: string) {
   let released = 0;
   const gatewayTimeline: Array<Record<string, number>> = [];
   let lastGcSeconds = 0;
+  const busy = { at: now(), main: 0, stream: 0 };
   const progress = setInterval(async () => {
     const t = (now() - start) / 1000;
     const m = await scrapeMetrics(gatewayPort, true);
+    // Event-loop busy time per second of the interval: near 1, that thread is where work queues.
+    const busyNow = {
+      at: now(),
+      main: m['clawchat_event_loop_busy_seconds_total{thread="main"}'] ?? 0,
+      stream: m['clawchat_event_loop_busy_seconds_total{thread="llm-stream"}'] ?? 0,
+    };
+    const busySpan = Math.max(1, busyNow.at - busy.at) / 1000;
     const gcSeconds = Object.entries(m)
       .filter(([k]) => k.startsWith('clawchat_gateway_nodejs_gc_duration_seconds_sum'))
       .reduce((a, [, v]) => a + v, 0);
@@ -301,11 +309,14 @@ async function runOnce(backend: string) {
       repliesInProgress: m.clawchat_replies_in_progress ?? 0,
       queueDepth: m.clawchat_queue_depth ?? 0,
       editBudgetWaiting: m.clawchat_edit_budget_waiting ?? 0,
+      mainThreadBusy: round((busyNow.main - busy.main) / busySpan, 2),
+      streamThreadsBusy: round((busyNow.stream - busy.stream) / busySpan, 2),
     };
+    Object.assign(busy, busyNow);
     lastGcSeconds = gcSeconds;
     gatewayTimeline.push(point);
     console.log(
-      `${label}   gateway: event loop lag max ${point.eventLoopLagMaxMs} ms p99 ${point.eventLoopLagP99Ms} ms, GC ${point.gcSecondsInInterval} s in 5 s, heap ${point.heapUsedMB} MB, replies in progress ${point.repliesInProgress}, queue ${point.queueDepth}, waiting for edit budget ${point.editBudgetWaiting}`,
+      `${label}   gateway: event loop lag max ${point.eventLoopLagMaxMs} ms p99 ${point.eventLoopLagP99Ms} ms, GC ${point.gcSecondsInInterval} s in 5 s, heap ${point.heapUsedMB} MB, replies in progress ${point.repliesInProgress}, queue ${point.queueDepth}, waiting for edit budget ${point.editBudgetWaiting}; event loops busy: main ${point.mainThreadBusy}, LLM stream threads ${point.streamThreadsBusy} (of ${streamArgs.streamThreads})`,
     );
     console.log(
       `${label} t=${t.toFixed(0)}s pushed ${pushed}/${N}, homeserver ${hs.requestsPerSecond.at(-2) ?? 0} req/s, streaming ${streamingNow} (peak ${peakStreaming}), done ${finals}, ` +

@@ -1,11 +1,32 @@
 // Prometheus metrics (prom-client), one registry per gateway instance so tests can run several.
+import { performance } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Milliseconds an event loop has been busy (not waiting for I/O) since it started, read at scrape. */
+export type BusyMs = () => number;
 
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'clawchat_gateway_' });
+  // By thread label; the LLM stream threads add theirs when they run (gateway.ts).
+  const eventLoopBusy = new Map<string, BusyMs>([['main', () => performance.eventLoopUtilization().active]]);
   const m = {
     registry,
+    eventLoopBusy,
+    /**
+     * Busy time rather than CPU time: it also counts the time a busy thread waits for a core, so its
+     * rate near 1 (per thread) says that thread is where work queues, whatever takes the cores.
+     */
+    eventLoopBusySeconds: new Counter({
+      name: 'clawchat_event_loop_busy_seconds_total',
+      help: 'Time the event loops were busy (running code, not waiting for I/O), by thread: main (the homeserver traffic) or llm-stream (all LLM stream threads together, up to LLM_STREAM_THREADS per second)',
+      labelNames: ['thread'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [thread, busyMs] of eventLoopBusy) this.inc({ thread }, busyMs() / 1000);
+      },
+    }),
     queueDepth: new Gauge({
       name: 'clawchat_queue_depth',
       help: 'Jobs waiting or in progress in the work queue (all processes)',

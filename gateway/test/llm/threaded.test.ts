@@ -146,6 +146,29 @@ test('stream threads: streams spread over the threads; a thread that dies fails 
   }
 });
 
+test('stream threads: their busy time grows with the streams and never goes back when a thread dies', async () => {
+  const fake = await startFakeAnthropic({ reply: 'busy '.repeat(100), tokensPerSecond: 400 });
+  try {
+    const provider = threaded({ name: 'anthropic', apiKey: 'k', baseUrl: fake.url }, 2, {
+      earlyDeathMs: 100,
+    });
+    await provider.ready;
+    const atStart = provider.busyMs();
+    assert.ok(atStart > 0, `the threads were busy loading the SDK (${atStart} ms)`);
+    await Promise.all([collect(provider.stream(request)), collect(provider.stream(request))]);
+    const afterStreams = provider.busyMs();
+    assert.ok(afterStreams > atStart, `${afterStreams} ms after the streams, ${atStart} ms before`);
+    const threads = threadsOf(provider);
+    await threads[0]!.worker.terminate();
+    await waitFor('the dead thread to leave the rotation', async () => threads.length === 1, {
+      timeoutMs: 5000,
+    });
+    assert.ok(provider.busyMs() >= afterStreams, 'the dead thread keeps its busy time in the total');
+  } finally {
+    await fake.close();
+  }
+});
+
 test('stream threads: a young generation size reaches every thread, a restarted one too', async () => {
   const fake = await startFakeAnthropic({ reply: 'sized' });
   try {

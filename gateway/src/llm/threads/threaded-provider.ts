@@ -23,6 +23,8 @@ interface Channel {
 interface Thread {
   worker: Worker;
   channels: Map<number, Channel>;
+  /** Its event loop's busy time when last read (kept when it dies, so the total never goes back). */
+  busyMs: number;
 }
 
 export interface ThreadedProviderOptions {
@@ -54,6 +56,8 @@ export class ThreadedProvider implements ConfiguredProvider {
   private nextId = 1;
   private closed = false;
   private readonly toWake = new Set<Channel>();
+  /** Busy time of the threads that died, as last read. */
+  private busyMsOfGone = 0;
   private wakeTimer: NodeJS.Immediate | undefined;
   /**
    * Resolves when every thread started with the provider has loaded it (the gateway waits for this
@@ -99,6 +103,7 @@ export class ThreadedProvider implements ConfiguredProvider {
         ...(this.resourceLimits ? { resourceLimits: this.resourceLimits } : {}),
       }),
       channels: new Map(),
+      busyMs: 0,
     };
     const startedAt = Date.now();
     let ready!: () => void;
@@ -117,6 +122,7 @@ export class ThreadedProvider implements ConfiguredProvider {
       if (index < 0) return;
       // Out of the rotation at once: nothing more is posted to a dead thread.
       this.threads.splice(index, 1);
+      this.busyMsOfGone += thread.busyMs;
       for (const channel of thread.channels.values())
         this.end(channel, new LlmError('network', `the LLM stream thread stopped (${error.message})`));
       thread.channels.clear();
@@ -137,6 +143,19 @@ export class ThreadedProvider implements ConfiguredProvider {
     );
     this.threads.push(thread);
     return loaded;
+  }
+
+  /**
+   * Milliseconds the stream threads' event loops have been busy, all threads together, since the
+   * first started (read from the main thread, without a message to the threads).
+   */
+  busyMs(): number {
+    let total = this.busyMsOfGone;
+    for (const thread of this.threads) {
+      thread.busyMs = Math.max(thread.busyMs, thread.worker.performance.eventLoopUtilization().active);
+      total += thread.busyMs;
+    }
+    return total;
   }
 
   private receive(thread: Thread, message: Batch): void {
