@@ -1,25 +1,32 @@
 // What one streaming LLM call costs the process that reads it, memory and CPU, isolated from the rest of
 // the gateway: N concurrent streams from the benchmark's fake LLM (its own process) read
 //   sdk           through the official Anthropic SDK over Node's fetch;
-//   sdk-lean      through the same SDK over the gateway's lean fetch (what the gateway does);
+//   sdk-lean      through the same SDK's own stream over the gateway's lean fetch (what the gateway did
+//                 until 2026-12-04);
 //   sdk-response  the SDK makes the request (`.asResponse()`, over the lean fetch) and eventsource-parser
-//                 decodes the body: what a leaner SSE path that keeps the SDK's request would cost;
+//                 decodes the body, read through its async iterator;
+//   sdk-push      the same with the body's chunks pushed to the parser (`readSseEvents`): what the
+//                 gateway does;
 //   push          no SDK: undici's dispatcher hands each chunk straight to eventsource-parser (no async
 //                 iteration at all), the floor of any path on undici;
 //   node-http     the same over Node's own http client (its C++ parser) instead of undici;
-//   undici        undici.request with a minimal SSE line parser.
+//   undici        undici.request with a minimal SSE line parser;
+//   net           a bare TCP socket, the request written by hand and events counted in the bytes: the
+//                 floor of any HTTP client in Node (socket, read, connection set-up).
 // Resident memory at full concurrency and CPU per SSE event, per mode.
 // Not run by `npm run bench` (a diagnostic behind the gateway-alone figures):
 //   node --import tsx bench/src/gateway/sse-client-cost.ts [--streams 4000]
-//     [--mode sdk|sdk-lean|sdk-response|push|node-http|undici|both|all]
+//     [--mode sdk|sdk-lean|sdk-response|sdk-push|push|node-http|undici|net|both|all]
 //     [--node-flag=--heap-growing-percent=50 --node-flag=--max-semi-space-size=64]
 import { spawn } from 'node:child_process';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
 import Anthropic from '@anthropic-ai/sdk';
-import { createParser } from 'eventsource-parser';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { Agent, type Dispatcher, request } from 'undici';
 import { createLeanFetch } from '../../../gateway/src/llm/lean-fetch.ts';
+import { readSseEvents } from '../../../gateway/src/llm/sse-events.ts';
 import { num } from './common.ts';
 import { startFakeLlm, stopAll } from './procs.ts';
 
@@ -36,7 +43,7 @@ const { values } = parseArgs({
   },
   strict: true,
 });
-const MODES = ['sdk', 'sdk-lean', 'sdk-response', 'push', 'node-http', 'undici'];
+const MODES = ['sdk', 'sdk-lean', 'sdk-response', 'sdk-push', 'push', 'node-http', 'undici', 'net'];
 if (![...MODES, 'both', 'all'].includes(values.mode!)) {
   process.stderr.write(`--mode: ${values.mode} is not one of ${[...MODES, 'both', 'all'].join(', ')}\n`);
   process.exit(2);
@@ -53,7 +60,7 @@ if (values.child) {
     apiKey: 'k',
     baseURL: url,
     maxRetries: 0,
-    ...(mode === 'sdk-lean' || mode === 'sdk-response' ? { fetch: createLeanFetch() } : {}),
+    ...(mode.startsWith('sdk-') ? { fetch: createLeanFetch() } : {}),
   });
   const agent = new Agent({ connections: null, keepAliveTimeout: 30_000 });
   let events = 0;
@@ -80,22 +87,27 @@ if (values.child) {
     const utf8 = new TextDecoder();
     const state = {
       text: '',
-      feed: (chunk: Uint8Array) => parser.feed(utf8.decode(chunk, { stream: true })),
-    };
-    const parser = createParser({
-      onEvent(sse) {
+      onEvent(sse: EventSourceMessage) {
         events++;
         if (sse.event !== 'content_block_delta') return;
         const data = JSON.parse(sse.data) as { delta?: { type?: string; text?: string } };
         if (data.delta?.type === 'text_delta' && data.delta.text) state.text += data.delta.text;
       },
-    });
+      feed: (chunk: Uint8Array) => parser.feed(utf8.decode(chunk, { stream: true })),
+    };
+    const parser = createParser({ onEvent: state.onEvent });
     return state;
   };
   const viaSdkResponse = async (i: number) => {
     const response = await client.messages.create(body(i)).asResponse();
     const decode = textDecoder();
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) decode.feed(chunk);
+    return decode.text;
+  };
+  const viaSdkPush = async (i: number) => {
+    const response = await client.messages.create(body(i)).asResponse();
+    const decode = textDecoder();
+    await readSseEvents(response, decode.onEvent);
     return decode.text;
   };
   const viaPush = (i: number) =>
@@ -176,13 +188,40 @@ if (values.child) {
     }
     return text;
   };
+  const viaNet = (i: number) =>
+    new Promise<string>((resolve, reject) => {
+      const target = new URL(`${url}/v1/messages`);
+      const payload = JSON.stringify(body(i));
+      const socket = connect(Number(target.port), target.hostname);
+      let count = 0;
+      socket.on('connect', () => {
+        socket.write(
+          `POST /v1/messages HTTP/1.1\r\nhost: ${target.host}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(payload)}\r\nx-api-key: k\r\nanthropic-version: 2023-06-01\r\n\r\n${payload}`,
+        );
+      });
+      socket.on('data', (chunk: Buffer) => {
+        let at = chunk.indexOf('event: ');
+        while (at >= 0) {
+          count++;
+          events++;
+          at = chunk.indexOf('event: ', at + 7);
+        }
+        if (chunk.includes('message_stop')) {
+          socket.destroy();
+          resolve(String(count));
+        }
+      });
+      socket.on('error', reject);
+    });
   const readers: Record<string, (i: number) => Promise<string>> = {
     sdk: viaSdk,
     'sdk-lean': viaSdk,
     'sdk-response': viaSdkResponse,
+    'sdk-push': viaSdkPush,
     push: viaPush,
     'node-http': viaNodeHttp,
     undici: viaUndici,
+    net: viaNet,
   };
   const read = readers[mode]!;
   const sampler = setInterval(() => {

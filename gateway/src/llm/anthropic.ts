@@ -1,9 +1,11 @@
-// Anthropic Messages API, streamed through the official SDK.
+// Anthropic Messages API, streamed through the official SDK: it makes and checks the request, and its
+// events are decoded as they arrive (sse-events.ts).
 import type Anthropic from '@anthropic-ai/sdk';
-import { abortedError, fromSdkError, fromSdkStreamError, streamCutError } from './errors.ts';
+import { safeJson } from './errors.ts';
 import { sdkTransportOptions } from './lean-fetch.ts';
-import { pushWithRetries, type RetryPolicy, resolveRetryPolicy, SinkError } from './retry.ts';
+import { pushWithRetries, type RetryPolicy, resolveRetryPolicy } from './retry.ts';
 import { type LoadedSdk, once } from './sdk-load.ts';
+import { streamSse } from './sse-events.ts';
 import { pullText } from './text-push.ts';
 import type { CompletionRequest, LlmProvider, TextSink } from './types.ts';
 
@@ -25,7 +27,7 @@ export class AnthropicProvider implements LlmProvider {
   readonly name = 'anthropic' as const;
   readonly defaultModel: string;
   private readonly retry: RetryPolicy;
-  private readonly sdk: () => Promise<LoadedSdk<Anthropic>>;
+  private readonly sdk: () => Promise<LoadedSdk<Anthropic, typeof import('@anthropic-ai/sdk')>>;
 
   constructor(options: AnthropicProviderOptions) {
     if (!options.apiKey) throw new TypeError('anthropic provider: apiKey is required (ANTHROPIC_API_KEY)');
@@ -53,7 +55,7 @@ export class AnthropicProvider implements LlmProvider {
     return pullText((r, onText) => this.streamTo(r, onText), request);
   }
 
-  // Pushed rather than yielded: the SDK's stream is the only async iteration per SSE event.
+  // Pushed rather than yielded: no async iteration per SSE event.
   streamTo(request: CompletionRequest, onText: TextSink): Promise<void> {
     return pushWithRetries((sink) => this.attempt(request, sink), this.retry, request, onText);
   }
@@ -61,43 +63,52 @@ export class AnthropicProvider implements LlmProvider {
   private async attempt(request: CompletionRequest, onText: TextSink): Promise<void> {
     const { signal } = request;
     const { client, errors } = await this.sdk();
-    let events: AsyncIterable<Anthropic.RawMessageStreamEvent>;
-    try {
-      events = await client.messages.create(
-        {
-          model: request.model || this.defaultModel,
-          max_tokens: request.maxTokens,
-          messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
-          ...(request.system ? { system: request.system } : {}),
-          stream: true,
-        },
-        { signal: signal ?? null },
-      );
-    } catch (err) {
-      throw fromSdkError('anthropic', errors, err, signal);
-    }
-
-    let sawText = false;
-    let stopped = false;
-    try {
-      for await (const event of events) {
-        if (signal?.aborted) break; // text parsed from what had arrived is not handed on
-        if (event.type === 'content_block_delta') {
-          if (event.delta.type === 'text_delta' && event.delta.text) {
-            sawText = true;
-            onText(event.delta.text);
+    await streamSse(
+      {
+        provider: 'anthropic',
+        errors,
+        signal,
+        request: () =>
+          client.messages
+            .create(
+              {
+                model: request.model || this.defaultModel,
+                max_tokens: request.maxTokens,
+                messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+                ...(request.system ? { system: request.system } : {}),
+                stream: true,
+              },
+              { signal: signal ?? null },
+            )
+            .asResponse(),
+        decode: (event, response, emit) => {
+          switch (event.event) {
+            case 'content_block_delta': {
+              const { delta } = JSON.parse(event.data) as Anthropic.RawContentBlockDeltaEvent;
+              if (delta.type === 'text_delta' && delta.text) emit(delta.text);
+              return undefined;
+            }
+            case 'message_stop':
+              return 'end';
+            case 'error': {
+              // As the SDK's own stream reports it: an APIError without a status, typed by the body.
+              const body = safeJson(event.data) as { error?: { type?: Anthropic.ErrorType } } | undefined;
+              throw new errors.APIError(
+                undefined,
+                body ?? event.data,
+                undefined,
+                response.headers,
+                body?.error?.type,
+              );
+            }
+            default:
+              return undefined; // ping, message_start, content_block_start/stop, message_delta
           }
-        } else if (event.type === 'message_stop') {
-          stopped = true;
-        }
-      }
-    } catch (err) {
-      if (err instanceof SinkError) throw err;
-      throw fromSdkStreamError('anthropic', errors, err, signal, sawText);
-    }
-    // The SDK ends iteration quietly when the request was aborted.
-    if (signal?.aborted) throw abortedError(signal.reason);
-    // Retried by pushWithRetries when no text had arrived.
-    if (!stopped) throw streamCutError('anthropic', 'the stream ended without message_stop');
+        },
+        // Retried by pushWithRetries when no text had arrived.
+        cutDetail: 'the stream ended without message_stop',
+      },
+      onText,
+    );
   }
 }

@@ -101,3 +101,12 @@ export function fromSdkStreamError(
   if (sawText) return streamCutError(provider, err instanceof Error ? err.message : String(err), err);
   return fromSdkError(provider, sdk, err, signal);
 }
+
+/** `text` parsed as JSON, or undefined when it is not JSON. */
+export function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,10 +1,11 @@
 // OpenAI-compatible chat completions (OpenAI, Ollama, vLLM, an OpenClaw gateway), streamed through
-// the official SDK.
+// the official SDK: it makes and checks the request, and its events are decoded as they arrive
+// (sse-events.ts).
 import type OpenAI from 'openai';
-import { abortedError, fromSdkError, fromSdkStreamError, streamCutError } from './errors.ts';
 import { sdkTransportOptions } from './lean-fetch.ts';
-import { pushWithRetries, type RetryPolicy, resolveRetryPolicy, SinkError } from './retry.ts';
+import { pushWithRetries, type RetryPolicy, resolveRetryPolicy } from './retry.ts';
 import { type LoadedSdk, once } from './sdk-load.ts';
+import { streamSse } from './sse-events.ts';
 import { pullText } from './text-push.ts';
 import type { CompletionRequest, LlmProvider, TextSink } from './types.ts';
 
@@ -29,7 +30,7 @@ export interface OpenAiProviderOptions {
 export class OpenAiProvider implements LlmProvider {
   readonly name = 'openai' as const;
   readonly defaultModel: string;
-  private readonly sdk: () => Promise<LoadedSdk<OpenAI>>;
+  private readonly sdk: () => Promise<LoadedSdk<OpenAI, typeof import('openai')>>;
   private readonly retry: RetryPolicy;
   private readonly maxTokensField: 'max_tokens' | 'max_completion_tokens';
 
@@ -62,7 +63,7 @@ export class OpenAiProvider implements LlmProvider {
     return pullText((r, onText) => this.streamTo(r, onText), request);
   }
 
-  // Pushed rather than yielded: the SDK's stream is the only async iteration per SSE event.
+  // Pushed rather than yielded: no async iteration per SSE event.
   streamTo(request: CompletionRequest, onText: TextSink): Promise<void> {
     return pushWithRetries((sink) => this.attempt(request, sink), this.retry, request, onText);
   }
@@ -73,43 +74,45 @@ export class OpenAiProvider implements LlmProvider {
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [];
     if (request.system) messages.push({ role: 'system', content: request.system });
     for (const m of request.messages) messages.push({ role: m.role, content: m.content });
-
-    let chunks: AsyncIterable<OpenAI.Chat.ChatCompletionChunk>;
-    try {
-      chunks = await client.chat.completions.create(
-        {
-          model: request.model || this.defaultModel,
-          messages,
-          stream: true,
-          [this.maxTokensField]: request.maxTokens,
+    await streamSse(
+      {
+        provider: 'openai',
+        errors,
+        signal,
+        request: () =>
+          client.chat.completions
+            .create(
+              {
+                model: request.model || this.defaultModel,
+                messages,
+                stream: true,
+                [this.maxTokensField]: request.maxTokens,
+              },
+              { signal: signal ?? null },
+            )
+            .asResponse(),
+        decode: (event, response, emit) => {
+          if (event.data === '[DONE]') return undefined;
+          let data: (OpenAI.Chat.ChatCompletionChunk & { error?: unknown }) | undefined;
+          try {
+            data = JSON.parse(event.data);
+          } catch {
+            throw new SyntaxError('Error reading response: malformed server-sent event JSON.');
+          }
+          // As the SDK's own stream reports them: an APIError without a status.
+          if (event.event === 'error' || data?.error) {
+            throw new errors.APIError(undefined, data?.error ?? data, undefined, response.headers);
+          }
+          const choice = data?.choices?.[0];
+          if (!choice) return undefined; // e.g. the trailing usage chunk
+          if (choice.delta?.content) emit(choice.delta.content);
+          return choice.finish_reason ? 'end' : undefined;
         },
-        { signal: signal ?? null },
-      );
-    } catch (err) {
-      throw fromSdkError('openai', errors, err, signal);
-    }
-
-    let sawText = false;
-    let finished = false;
-    try {
-      for await (const chunk of chunks) {
-        if (signal?.aborted) break; // text parsed from what had arrived is not handed on
-        const choice = chunk.choices?.[0];
-        if (!choice) continue; // e.g. the trailing usage chunk
-        const text = choice.delta?.content;
-        if (text) {
-          sawText = true;
-          onText(text);
-        }
-        if (choice.finish_reason) finished = true;
-      }
-    } catch (err) {
-      if (err instanceof SinkError) throw err;
-      throw fromSdkStreamError('openai', errors, err, signal, sawText);
-    }
-    if (signal?.aborted) throw abortedError(signal.reason);
-    // The SDK swallows `data: [DONE]`; every compatible server sends a finish_reason before it.
-    // Retried by pushWithRetries when no text had arrived.
-    if (!finished) throw streamCutError('openai', 'the stream ended without a finish_reason');
+        // Every compatible server sends a finish_reason before `[DONE]`. Retried by pushWithRetries
+        // when no text had arrived.
+        cutDetail: 'the stream ended without a finish_reason',
+      },
+      onText,
+    );
   }
 }

@@ -4,9 +4,9 @@
 import type { SdkErrorClasses } from './errors.ts';
 
 /** What a provider streams with: the SDK's client and its error classes. */
-export interface LoadedSdk<Client> {
+export interface LoadedSdk<Client, Errors extends SdkErrorClasses = SdkErrorClasses> {
   client: Client;
-  errors: SdkErrorClasses;
+  errors: Errors;
 }
 
 /**

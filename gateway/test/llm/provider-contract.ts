@@ -43,8 +43,9 @@ export function providerContract(p: ProviderUnderTest): void {
     });
 
     test('a streamed reply arrives in several deltas and equals the fake text', async () => {
-      // Chunks further apart than the provider batches, so that they must come as several deltas.
-      const spacing = p.batchesWithinMs ? { tokensPerSecond: 2000 / (p.batchesWithinMs * 4) } : {};
+      // Chunks further apart than the provider batches (5 ms without batching: separate socket reads),
+      // so that they must come as several deltas.
+      const spacing = { tokensPerSecond: p.batchesWithinMs ? 2000 / (p.batchesWithinMs * 4) : 400 };
       const fake = await start({ reply: REPLY, chunkSize: 2, ...spacing });
       const { text, deltas } = await collect(p.make(fake.url, FAST_RETRY).stream(request()));
       assert.equal(text, REPLY);
