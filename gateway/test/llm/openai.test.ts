@@ -10,6 +10,7 @@ providerContract({
   start: startFakeOpenAI,
   make: (baseUrl, retry) => new OpenAiProvider({ apiKey: 'test-key', baseUrl, ...(retry ? { retry } : {}) }),
   urlFor: (port) => `http://127.0.0.1:${port}/v1`,
+  streamErrorType: 'server_error',
 });
 
 test('openai: retry-after-ms is honoured and the system prompt travels as a system message', async () => {

@@ -15,6 +15,8 @@ export interface ProviderUnderTest {
   urlFor(port: number): string;
   /** Text arriving within this many ms may come as one delta (the stream threads batch it). */
   batchesWithinMs?: number;
+  /** A retryable error type the vendor sends inside its stream (Anthropic's `overloaded_error`). */
+  streamErrorType: string;
 }
 
 const REPLY = 'The **answer** is `42`, and here is a list:\n\n- one\n- two\n';
@@ -115,6 +117,25 @@ export function providerContract(p: ProviderUnderTest): void {
       assert.equal(error.kind, 'stream_cut');
       assert.ok(text.length > 0 && REPLY.startsWith(text), `partial text ${JSON.stringify(text)}`);
       assert.equal(fake.requestCount, 1);
+    });
+
+    test('an error in the stream before any text is retried; after text it is stream_cut', async () => {
+      const reply = 'one two three four';
+      const fake = await start({
+        reply,
+        script: [
+          { streamError: p.streamErrorType, afterChunks: 0 },
+          'ok',
+          { streamError: p.streamErrorType, afterChunks: 2 },
+        ],
+      });
+      const provider = p.make(fake.url, FAST_RETRY);
+      assert.equal((await collect(provider.stream(request()))).text, reply);
+      assert.equal(fake.requestCount, 2);
+      const { error, text } = await failure(provider.stream(request()));
+      assert.equal(error.kind, 'stream_cut');
+      assert.match(error.message, new RegExp(p.streamErrorType));
+      assert.equal(text, 'one two ');
     });
 
     test('a stream that ends cleanly without its terminal event throws stream_cut', async () => {

@@ -42,6 +42,7 @@ providerContract({
   start: startFakeAnthropic,
   make: (baseUrl, retry) => threaded({ name: 'anthropic', apiKey: 'test-key', baseUrl, ...withRetry(retry) }),
   urlFor: (port) => `http://127.0.0.1:${port}`,
+  streamErrorType: 'overloaded_error',
   batchesWithinMs: TEXT_BATCH_MS,
 });
 
@@ -50,6 +51,7 @@ providerContract({
   start: startFakeOpenAI,
   make: (baseUrl, retry) => threaded({ name: 'openai', apiKey: 'test-key', baseUrl, ...withRetry(retry) }),
   urlFor: (port) => `http://127.0.0.1:${port}/v1`,
+  streamErrorType: 'server_error',
   batchesWithinMs: TEXT_BATCH_MS,
 });
 
