@@ -1,8 +1,8 @@
 // The server-sent events of a streaming response the SDK has made and checked (`.asResponse()`),
 // decoded by eventsource-parser as the bytes arrive. The SDKs' own streams decode the same bytes through
 // three async generators a response (lines, SSE messages, JSON events): a promise and a generator step
-// each per event, a third of the stream thread's work per SSE event at thousands of streams
-// (`bench/src/gateway/sse-client-cost.ts`, modes `sdk-lean` against `push`). On the lean fetch's body the
+// each per event, about 15% of the stream thread's work per SSE event at thousands of streams
+// (`bench/src/gateway/sse-client-cost.ts`, modes `sdk-lean` against `sdk-push`). On the lean fetch's body the
 // chunks are pushed (`ResponseBody.drainTo`) and no promise is made per event; any other body is read
 // through its async iterator.
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
