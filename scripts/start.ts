@@ -12,6 +12,7 @@ import {
   renderRegistration,
 } from '@clawchat/common/appservice-registration';
 import { dataDir, LocalSynapse, repoRoot } from '@clawchat/local-synapse';
+import { advisedV8PoolSize, usableCores } from '../gateway/src/runtime/gc-threads.ts';
 
 const env = process.env;
 const SERVER_NAME = 'localhost';
@@ -240,7 +241,14 @@ try {
     homeserverLine = `${homeserverUrl}          Synapse ${synapse.version} (server name "${SERVER_NAME}")`;
   }
 
-  const gateway = launch('gateway', process.execPath, ['--import', 'tsx', 'gateway/src/main.ts'], {
+  // V8's garbage-collection helpers sized to the cores the gateway's event loops leave (runtime/gc-threads.ts).
+  const streamThreads = Number(env.LLM_STREAM_THREADS || 1);
+  const poolSize = advisedV8PoolSize(
+    usableCores(),
+    1 + (Number.isInteger(streamThreads) ? streamThreads : 1),
+  );
+  const gatewayArgs = [`--v8-pool-size=${poolSize}`, '--import', 'tsx', 'gateway/src/main.ts'];
+  const gateway = launch('gateway', process.execPath, gatewayArgs, {
     MATRIX_HOMESERVER_URL: synapse ? synapse.baseUrl : homeserverUrl,
     MATRIX_SERVER_NAME: serverName,
     GATEWAY_REGISTRATION_FILE: registration.path,

@@ -3,6 +3,7 @@
 import { ConfigError, loadConfig, redactedConfig } from './config/load.ts';
 import { startGateway } from './gateway.ts';
 import { createLogger } from './observability/logger.ts';
+import { usableCores, v8PoolWarning } from './runtime/gc-threads.ts';
 import { applyHeapGrowingPercent } from './runtime/heap.ts';
 
 export async function runGateway(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -19,6 +20,13 @@ export async function runGateway(env: NodeJS.ProcessEnv = process.env): Promise<
   applyHeapGrowingPercent(config.heapGrowingPercent);
   const log = createLogger(config.logLevel);
   log.debug({ config: redactedConfig(config) }, 'configuration');
+  const gcWarning = v8PoolWarning({
+    execArgv: process.execArgv,
+    nodeOptions: process.env.NODE_OPTIONS,
+    cores: usableCores(),
+    jsThreads: 1 + config.llmStreamThreads,
+  });
+  if (gcWarning) log.warn(gcWarning);
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   try {
     gateway = await startGateway(config, log);
