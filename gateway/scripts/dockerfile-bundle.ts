@@ -64,6 +64,36 @@ export function esbuildStep(
   throw new Error('gateway/Dockerfile has no RUN line that calls esbuild');
 }
 
+/**
+ * The environment the image runs the gateway with: the ENV instructions of the last stage, in order
+ * (`ENV KEY=VALUE ...`, a value in double quotes may hold spaces; the legacy `ENV KEY value` too).
+ */
+export function runtimeEnv(
+  stages: DockerfileStage[] = parseDockerfile(readFileSync(DOCKERFILE, 'utf8')).stages,
+): Record<string, string> {
+  const final = stages.at(-1);
+  if (!final) throw new Error('gateway/Dockerfile has no stage');
+  const env: Record<string, string> = {};
+  for (const { op, args } of final.instructions) {
+    if (op !== 'ENV') continue;
+    const legacy = /^([A-Za-z_]\w*)\s+([^=]*)$/.exec(args);
+    if (legacy) {
+      env[legacy[1]!] = legacy[2]!.trim();
+      continue;
+    }
+    const pair = /([A-Za-z_]\w*)=(?:"((?:[^"\\]|\\.)*)"|(\S*))(?:\s+|$)/y;
+    let at = 0;
+    while (at < args.length) {
+      pair.lastIndex = at;
+      const match = pair.exec(args);
+      if (!match) throw new Error(`gateway/Dockerfile: cannot read ENV ${args}`);
+      env[match[1]!] = match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : (match[3] ?? '');
+      at = pair.lastIndex;
+    }
+  }
+  return env;
+}
+
 export interface GatewayBundle {
   /** dist/main.js of the image: `node <mainFile>` starts the gateway. */
   mainFile: string;

@@ -17,9 +17,11 @@ import {
   type DockerfileStage,
   esbuildStep,
   parseDockerfile,
+  runtimeEnv,
 } from '../../gateway/scripts/dockerfile-bundle.ts';
 import { demoReply } from '../../gateway/src/llm/demo.ts';
 import type { FromThread, ToThread } from '../../gateway/src/llm/threads/protocol.ts';
+import { givenV8PoolSize } from '../../gateway/src/runtime/gc-threads.ts';
 import { init } from '../scripts/init.ts';
 import { repoRoot } from './helpers.ts';
 
@@ -109,6 +111,30 @@ describe('gateway/Dockerfile', () => {
     assert.ok(final.instructions.some((i) => i.op === 'WORKDIR' && i.args === '/app/gateway'));
   });
 
+  test("the runtime's ENV is read as Docker reads it; node gets one V8 helper thread for GC", () => {
+    const { stages: sample } = parseDockerfile(
+      [
+        'FROM node:22-bookworm-slim AS runtime',
+        'ENV A=1 \\',
+        '    B="two words" C=',
+        'ENV LEGACY some value',
+        'ENV Q="say \\"hi\\""',
+      ].join('\n'),
+    );
+    assert.deepEqual(runtimeEnv(sample), {
+      A: '1',
+      B: 'two words',
+      C: '',
+      LEGACY: 'some value',
+      Q: 'say "hi"',
+    });
+    const env = runtimeEnv(stages);
+    assert.equal(env.NODE_ENV, 'production');
+    assert.match(env.NODE_OPTIONS ?? '', /--enable-source-maps/);
+    // src/runtime/gc-threads.ts says why; the benchmarks start the bundle with this NODE_OPTIONS.
+    assert.equal(givenV8PoolSize([], env.NODE_OPTIONS), 1);
+  });
+
   test('its esbuild step bundles src/main.ts and the LLM stream thread; the bundle serves /healthz, the thread streams', {
     timeout: 120_000,
   }, async () => {
@@ -139,6 +165,7 @@ describe('gateway/Dockerfile', () => {
         env: {
           PATH: process.env.PATH,
           NODE_ENV: 'production',
+          NODE_OPTIONS: runtimeEnv(stages).NODE_OPTIONS,
           GATEWAY_HOST: '127.0.0.1',
           GATEWAY_PORT: String(port),
           GATEWAY_REGISTRATION_FILE: registrationPath,

@@ -11,6 +11,7 @@ import {
   buildGatewayBundle,
   bundleFolder,
   type GatewayBundle,
+  runtimeEnv,
 } from '../../../gateway/scripts/dockerfile-bundle.ts';
 import { selfSignedCertificate } from '../../../gateway/test/support/self-signed.ts';
 
@@ -58,7 +59,8 @@ function gatewayBundle(): GatewayBundle {
 
 /**
  * How a benchmark starts the gateway: `bundle`, the esbuild bundle of gateway/Dockerfile with the image's
- * NODE_ENV and NODE_OPTIONS (what production runs); `sources`, the TypeScript sources under tsx.
+ * NODE_ENV and NODE_OPTIONS (what production runs); `sources`, the TypeScript sources under tsx, with
+ * the image's NODE_OPTIONS.
  */
 export type GatewayBuild = 'bundle' | 'sources';
 
@@ -68,13 +70,13 @@ export function gatewayBuildLabel(build: GatewayBuild): string {
 }
 
 function gatewayCommand(build: GatewayBuild): { args: string[]; env: Record<string, string> } {
+  // Node's options as gateway/Dockerfile's runtime stage sets them (V8's helper threads among them),
+  // from the sources too, so that the two builds differ only in what runs.
+  const { NODE_ENV, NODE_OPTIONS } = runtimeEnv();
+  const nodeOptions = { NODE_OPTIONS: NODE_OPTIONS ?? '' };
   if (build === 'sources')
-    return { args: ['--import', 'tsx', join(repoRoot, 'gateway', 'src', 'main.ts')], env: {} };
-  // As gateway/Dockerfile's runtime stage sets them.
-  return {
-    args: [gatewayBundle().mainFile],
-    env: { NODE_ENV: 'production', NODE_OPTIONS: '--enable-source-maps' },
-  };
+    return { args: ['--import', 'tsx', join(repoRoot, 'gateway', 'src', 'main.ts')], env: nodeOptions };
+  return { args: [gatewayBundle().mainFile], env: { NODE_ENV: NODE_ENV ?? '', ...nodeOptions } };
 }
 
 export interface FakeLlm {
