@@ -106,7 +106,8 @@ async function main() {
       )})`,
     );
     await page.goto(`${web.url}/${encodeURIComponent(roomId)}`);
-    await page.getByText('Benchmark question').waitFor();
+    // In the bubbles: the wide layout also shows the conversation list, whose preview quotes the text.
+    await page.getByTestId('bubble-plain').filter({ hasText: 'Benchmark question' }).waitFor();
 
     const stream = (state: string) => ({ 'org.clawchat.stream': { state } });
     let text = 'Streaming reply';
@@ -116,7 +117,7 @@ async function main() {
       ...stream('streaming'),
       'm.relates_to': { 'm.in_reply_to': { event_id: question } },
     });
-    await page.getByText('Streaming reply').waitFor();
+    await page.getByTestId('bubble-streaming').filter({ hasText: 'Streaming reply' }).waitFor();
 
     const countsBefore = (await page.evaluate('({ ...globalThis.__clawchatRenderCounts })')) as Record<
       string,
