@@ -49,6 +49,7 @@ import {
   startGateway,
   stopAll,
   stopChild,
+  warmFakeLlm,
 } from './procs.ts';
 import { deleteKeys, redisCpuSeconds, redisPid } from './redis-util.ts';
 import { type ConversationSteps, describeSlowTail, slowTail } from './slow-tail.ts';
@@ -128,6 +129,7 @@ async function runOnce(backend: string) {
   const byRoom = new Map(conversations.map((c) => [c.roomId, c]));
 
   const fake = await startFakeLlm({ ttftMs, tokensPerSecond: tps, chunk, tokens, tls: streamArgs.llmTls });
+  await warmFakeLlm(fake);
   const hs = new StandinHomeserver(BOT, (roomId) => {
     const c = byRoom.get(roomId);
     return c ? [`@benchuser${c.i}:${SERVER}`, BOT] : [BOT];

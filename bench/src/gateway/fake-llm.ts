@@ -4,6 +4,7 @@
 // It notes, per conversation tag, when the request arrived and when its first token was written, so
 // the driver can subtract the model's own latency exactly:
 //   GET /bench/timings → { timings: { [tag]: [receivedAt, firstTokenAt, endAt] }, ... } (epoch ms)
+//   POST /bench/reset → clears the timings and counters (after a warm-up)
 //   node --import tsx bench/src/gateway/fake-llm.ts --ttft 300 --tps 50 --chunk 1 --tokens 150
 //     [--tls-cert cert.pem --tls-key key.pem]
 // With a certificate the Messages API is served over HTTPS (as real providers serve it: the TLS work is
@@ -137,7 +138,13 @@ function control(req: IncomingMessage, res: ServerResponse, path: string | undef
     return true;
   }
   if (req.method === 'POST' && path === '/bench/reset') {
+    // A measurement starts here (after a warm-up): what it reports counts from now.
     timings.clear();
+    requests = 0;
+    completed = 0;
+    cut = 0;
+    peakActive = active;
+    lag.reset();
     res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     return true;
   }

@@ -55,6 +55,7 @@ import {
   startGateway,
   stopAll,
   stopChild,
+  warmFakeLlm,
 } from './procs.ts';
 import { deleteKeys, redisCpuSeconds, redisPid } from './redis-util.ts';
 
@@ -212,6 +213,7 @@ async function runOnce(backend: string) {
   await new Promise<void>((r) => observer.listen(observerPort, '127.0.0.1', r));
 
   const fake = await startFakeLlm({ ttftMs, tokensPerSecond: tps, chunk, tokens, tls: streamArgs.llmTls });
+  await warmFakeLlm(fake);
   let synapse: LocalSynapse | undefined;
   try {
     console.log(`${label} starting Synapse (SQLite)…`);

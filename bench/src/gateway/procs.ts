@@ -3,9 +3,12 @@
 // (also on failure).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import {
   buildGatewayBundle,
@@ -94,6 +97,8 @@ export interface FakeLlmTiming {
   completed: number;
   cut: number;
   peakActive: number;
+  /** Streams open now. */
+  active: number;
   eventLoopLagMs: { p50: number; p99: number; max: number };
   /** tag → [receivedAt, firstTokenAt, endAt] (epoch ms) */
   timings: Record<string, [number, number, number]>;
@@ -148,6 +153,52 @@ export function fakeLlmGatewayEnv(fake: FakeLlm): Record<string, string> {
 /** How the fake LLM is reached, for the benchmarks' first report line. */
 export function fakeLlmTransport(tls: boolean): string {
   return tls ? 'HTTPS (TLS 1.3)' : 'plain HTTP';
+}
+
+/**
+ * Warms the fake LLM up before a measurement. A real provider is warm, and the fake's own first
+ * requests (its code not yet compiled) would otherwise count as latency the gateway adds: `requests`
+ * streams, `batch` at a time, each read to its first text and then dropped; the fake's timings and
+ * counters are then cleared.
+ */
+export async function warmFakeLlm(fake: FakeLlm, requests = 500, batch = 100): Promise<void> {
+  const url = new URL('/v1/messages', fake.url);
+  const ca = fake.caFile ? readFileSync(fake.caFile) : undefined;
+  const body = JSON.stringify({
+    model: 'warm-up',
+    max_tokens: 16,
+    stream: true,
+    messages: [{ role: 'user', content: 'warm-up' }],
+  });
+  const one = () =>
+    new Promise<void>((resolve, reject) => {
+      const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        ...(ca ? { ca } : {}),
+      });
+      request.on('error', reject);
+      request.on('response', (response) => {
+        if (response.statusCode !== 200) {
+          request.destroy();
+          reject(new Error(`the fake LLM answered its warm-up with ${response.statusCode}`));
+          return;
+        }
+        response.on('data', (chunk: Buffer) => {
+          if (!chunk.includes('content_block_delta')) return;
+          request.destroy();
+          resolve();
+        });
+        response.on('end', resolve);
+      });
+      request.end(body);
+    });
+  for (let sent = 0; sent < requests; sent += batch)
+    await Promise.all(Array.from({ length: Math.min(batch, requests - sent) }, one));
+  // The dropped streams close on the fake's side before its counters are cleared.
+  for (let i = 0; i < 50 && (await fakeLlmTimings(fake)).active > 0; i++) await sleep(100);
+  const reset = await fetch(`${fake.controlUrl}/bench/reset`, { method: 'POST' });
+  if (!reset.ok) throw new Error(`the fake LLM's /bench/reset answered ${reset.status}`);
 }
 
 export async function fakeLlmTimings(fake: FakeLlm): Promise<FakeLlmTiming> {
