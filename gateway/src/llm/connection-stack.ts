@@ -9,7 +9,7 @@ import { Client } from 'undici';
 export interface ConnectionStackOptions {
   /** Idle keep-alive connections are closed after this (ms). */
   keepAliveTimeoutMs: number;
-  /** undici's connect options (the shared TLS context). */
+  /** How undici's Clients connect: the lean fetch's one connector (its TLS context and session cache). */
   connect: Client.Options['connect'];
 }
 

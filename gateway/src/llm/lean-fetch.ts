@@ -10,9 +10,12 @@
 // has one response at a time per connection), kept alive for the next request. Its HTTPS connections
 // share one TLS context: without it Node builds one (trust store included) for every connection, which was
 // 1.3 s of the stream thread in a profile of 2,500 new conversations over HTTPS (`alone.ts --llm-tls`).
+// They also share one connector, as an undici Pool's connections do: its TLS session cache lets a new
+// connection resume the session of an earlier one (a shorter handshake), and each connection does
+// not carry a connector, session cache and FinalizationRegistry of its own.
 import type { IncomingHttpHeaders } from 'node:http';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import type { Dispatcher } from 'undici';
+import { buildConnector, type Dispatcher } from 'undici';
 import { ConnectionStack } from './connection-stack.ts';
 import { ResponseBody } from './response-body.ts';
 
@@ -199,7 +202,7 @@ export function createLeanFetch(
 ): typeof fetch & { close(): Promise<void>; readonly connections: number } {
   const connections = new ConnectionStack({
     keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 30_000,
-    connect: { secureContext: options.secureContext ?? createSecureContext() },
+    connect: buildConnector({ secureContext: options.secureContext ?? createSecureContext() }),
   });
   const leanFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const body = init?.body as unknown;

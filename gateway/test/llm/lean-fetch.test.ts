@@ -175,6 +175,24 @@ describe('lean fetch over HTTPS (one TLS context for all its connections)', () =
     }
   });
 
+  test("a new connection resumes an earlier connection's TLS session (one connector for all)", async () => {
+    const leanFetch = createLeanFetch({ secureContext: createSecureContext({ ca: cert }) });
+    const resumed: boolean[] = [];
+    const note = (socket: { isSessionReused(): boolean }) => resumed.push(socket.isSessionReused());
+    server.on('secureConnection', note);
+    try {
+      // The first connection's session, then two at once: one reuses that connection, one is new.
+      assert.equal(await (await leanFetch(`${base}/first`)).text(), 'ok /first');
+      const texts = await Promise.all(['a', 'b'].map(async (r) => (await leanFetch(`${base}/${r}`)).text()));
+      assert.deepEqual(texts, ['ok /a', 'ok /b']);
+      assert.equal(leanFetch.connections, 2);
+      assert.deepEqual(resumed, [false, true]);
+    } finally {
+      server.off('secureConnection', note);
+      await leanFetch.close();
+    }
+  });
+
   test("by default the server's certificate is checked against Node's trust store: self-signed is refused", async () => {
     const leanFetch = createLeanFetch();
     try {
