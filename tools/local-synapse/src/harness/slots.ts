@@ -9,7 +9,7 @@ import {
   createRegistration,
   renderRegistration,
 } from '@clawchat/common/appservice-registration';
-import { freePort } from '../runtime/ports.ts';
+import { heldPort } from '../runtime/ports.ts';
 
 export interface AppserviceSlot {
   id: string;
@@ -28,8 +28,11 @@ export interface AppserviceSlot {
 export async function createSlots(count: number, dir: string, serverName: string): Promise<AppserviceSlot[]> {
   mkdirSync(dir, { recursive: true });
   const slots: AppserviceSlot[] = [];
+  const ports = new Set<number>();
   for (let index = 1; index <= count; index += 1) {
-    const port = await freePort();
+    // Held until a test claims the slot, perhaps minutes later: outside the ephemeral range (heldPort).
+    const port = await heldPort(ports);
+    ports.add(port);
     const senderLocalpart = `testbot${index}`;
     const userPrefix = `_as${index}_`;
     const registration = createRegistration({
