@@ -3,9 +3,10 @@
 // the gateway's event loops. On a 2-core machine running the main thread and a stream thread, those
 // helpers take the cores away from the event loops in bursts, 50-200 ms at a time while a large heap is
 // marked: at 10,000 streaming conversations the gateway-added p99 was 102-200 ms with 4 helpers and
-// 45-129 ms with one (median about 70), for the same CPU (gateway README, Scale). The option is read when Node starts, so
-// the gateway cannot change it for itself: the image sets it (gateway/Dockerfile), `npm start` passes
-// it, and the gateway warns at start when it was left at Node's default on a machine it does not fit.
+// 44-129 ms with one (21 of 25 runs under 100 ms, median about 64), for the same CPU (gateway README,
+// Scale). The option is read when Node starts, so the gateway cannot change it for itself: the image
+// sets it (gateway/Dockerfile), `npm start` passes it, and the gateway warns at start when it was left
+// at Node's default on a machine it does not fit.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
